@@ -1,0 +1,95 @@
+"""The application: one ASGI app serving the chosen components (all of them by default)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from vnegov import __version__, components
+from vnegov.kernel import http
+from vnegov.kernel.db import Database
+from vnegov.kernel.outbox import OutboxDispatcher
+from vnegov.kernel.settings import Settings, get_settings
+from vnegov.web import i18n
+from vnegov.web.pages import Pages
+from vnegov.web.routes import ops
+from vnegov.web.routes import router as web_router
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+DESCRIPTION = """
+APIs of **vnegov**, an open implementation of the platforms described by Viet Nam's e-Government
+Architecture Framework 3.0 (Decision 2568/QĐ-BTTTT). Errors are RFC 9457 `application/problem+json`
+with a stable `code`. Writes need `Authorization: Bearer <API key>` of the agency that owns the data.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    component_names: list[str] | None = None,
+    db: Database | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """Build the app. `background=False` leaves the outbox dispatcher stopped (tests drive it)."""
+    settings = settings or get_settings()
+    selected = components.select(component_names)
+    db = db or Database(settings.resolved_database_url)
+    dispatcher = OutboxDispatcher(db, poll_seconds=settings.outbox_poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            dispatcher.stop()
+
+    app = FastAPI(
+        title="vnegov", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.outbox = dispatcher
+    app.state.component_names = [c.name for c in selected]
+    app.state.component_links = {c.name: c.nav[0][0] for c in selected if c.nav}
+    nav = [entry for c in selected for entry in c.nav]
+    app.state.pages = Pages([c.templates for c in selected if c.templates], nav)
+
+    http.install(app, html_errors=_html_errors)
+    _install_language(app, settings.default_language)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(ops)
+    app.include_router(web_router)
+    for component in selected:
+        for router in (component.api_router, *component.extra_routers, component.views_router):
+            if router is not None:
+                app.include_router(router)
+    return app
+
+
+def _html_errors(request: Request, status: int, detail: str, extra: dict[str, Any]) -> Response:
+    pages: Pages = request.app.state.pages
+    template = "error_fragment.html" if pages.is_fragment(request) else "error.html"
+    return pages.render(request, template, status_code=status, status=status, detail=detail,
+                        field=extra.get("field"))
+
+
+def _install_language(app: FastAPI, default: str) -> None:
+    @app.middleware("http")
+    async def language(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        query_lang = request.query_params.get("lang")
+        chosen = i18n.negotiate(query_lang, request.cookies.get("lang"), default)
+        i18n.current_language.set(chosen)
+        response: Response = await call_next(request)
+        if query_lang in i18n.LANGUAGES:
+            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
+        response.headers.setdefault("Content-Language", chosen)
+        return response

@@ -1,0 +1,156 @@
+"""`vnegov`: start the platform, migrate, seed, and each component's own commands.
+
+Exit codes: 0 success, 1 unexpected error, 2 invalid input, 3 not found, 4 conflict,
+5 not authenticated / not allowed, 6 an upstream system unavailable.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from vnegov import bootstrap, components, migrate
+from vnegov.kernel import auth
+from vnegov.kernel import logging as vlogging
+from vnegov.kernel.context import SYSTEM
+from vnegov.kernel.db import Database
+from vnegov.kernel.errors import DomainError, exit_code_for
+from vnegov.kernel.settings import get_settings
+
+app = typer.Typer(help="vnegov — Viet Nam's e-Government platforms, runnable.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for systems acting for an agency.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+console = Console(stderr=True)
+
+
+def open_database() -> Database:
+    return bootstrap.open_database()
+
+
+def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bool) -> None:
+    import uvicorn
+
+    from vnegov.app import create_app
+
+    settings = get_settings()
+    vlogging.configure(settings.log_level, settings.log_json)
+    console.print(f"[bold]vnegov[/bold]: database {settings.resolved_database_url.split('@')[-1]}")
+    db = bootstrap.prepare(settings, seed=seed, progress=None)
+    creds = settings.data_dir / bootstrap.DEMO_CREDENTIALS
+    if seed and creds.exists():
+        console.print(f"demo API keys: {creds}")
+    application = create_app(settings, component_names=names, db=db)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"serving {', '.join(application.state.component_names)} at http://{host}:{port}  "
+                  f"(API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    seed: Annotated[bool, typer.Option(help="Seed demo and reference data on first start")] = True,
+) -> None:
+    """Everything in one process (the embedded default): migrate, seed, serve all components."""
+    _serve(None, host, port, seed and get_settings().seed_demo)
+
+
+@app.command()
+def serve(
+    component: Annotated[list[str], typer.Argument(help="Components to serve in this process")],
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve a subset of components (production: one or a few per process, shared PostgreSQL)."""
+    try:
+        components.select(component)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="COMPONENT") from None
+    _serve(component, host, port, seed=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(target: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Apply migrations (all components' heads by default)."""
+    migrate.upgrade(open_database(), target)
+    console.print("database is up to date")
+
+
+@db_app.command("downgrade")
+def db_downgrade(target: Annotated[str, typer.Argument(help="Revision, or 'base' to drop everything")]) -> None:
+    """Revert migrations down to TARGET."""
+    migrate.downgrade(open_database(), target)
+    console.print(f"downgraded to {target}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the applied revisions and whether any are pending."""
+    db = open_database()
+    pending = migrate.pending_revisions(db)
+    print("applied:", ", ".join(sorted(migrate.applied_revisions(db))) or "none")
+    print("pending: " + ", ".join(sorted(pending)) if pending else "up to date")
+
+
+@app.command()
+def seed() -> None:
+    """Migrate, then load demo and reference data (idempotent)."""
+    settings = get_settings()
+    db = bootstrap.prepare(settings, seed=False)
+    report = bootstrap.seed_demo(db, settings)
+    for name, summary in report.items():
+        console.print(f"{name}: {summary}")
+
+
+@keys_app.command("create")
+def keys_create(
+    agency: Annotated[str, typer.Option(help="Agency code the key acts for")],
+    name: Annotated[str, typer.Option(help="What the key is for")],
+    admin: Annotated[bool, typer.Option(help="Grant the platform-admin role")] = False,
+) -> None:
+    """Create an API key; the secret is printed once."""
+    db = open_database()
+    with db.transaction() as session:
+        key = auth.create_key(session, actor=SYSTEM, agency_code=agency, name=name,
+                              roles=("platform-admin",) if admin else ())
+    print(key.token)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument()]) -> None:
+    """Revoke an API key by its id (the part after `vng_`)."""
+    with open_database().transaction() as session:
+        auth.revoke_key(session, actor=SYSTEM, key_id=key_id)
+    console.print(f"revoked {key_id}")
+
+
+for _component in components.available():
+    if _component.cli is not None:
+        app.add_typer(_component.cli, name=_component.name)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except DomainError as exc:
+        console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        sys.exit(exit_code_for(exc))
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

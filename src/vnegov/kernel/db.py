@@ -1,0 +1,159 @@
+"""Database (cơ sở dữ liệu): one model layer for SQLite (embedded) and PostgreSQL (production).
+
+- `Base`: the declarative base; constraints are named by convention so SQLite batch migrations
+  and PostgreSQL agree on names. Tables are prefixed with their component (`catalogs_item`).
+- `Database`: an engine plus sessions. A transaction is opened at the edge (a request, a job, a CLI
+  command) with `Database.transaction()`; services take the session, may `flush()`, never commit.
+- `UTCDateTime`: timezone-aware datetimes stored as UTC on both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text on SQLite.
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A datetime that is always timezone-aware in Python and stored as UTC.
+
+    SQLite has no time zones; storing naive UTC there and `timestamptz` on PostgreSQL keeps both
+    engines returning the same aware values.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer work at once; synchronous=FULL makes a commit durable
+    # before we answer (an accepted request survives kill -9 and power loss).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, *, sqlite_begin: str = "BEGIN", **kwargs: Any) -> Engine:
+    """An engine for `url`, with SQLite tuned for durability and concurrent readers.
+
+    `sqlite_begin` is the statement that opens a transaction on SQLite: writers use
+    "BEGIN IMMEDIATE" so they queue for the write lock up front instead of failing when a read
+    transaction later tries to write; readers use a plain deferred "BEGIN".
+    """
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        return sa.create_engine(sa_url, **kwargs)
+    if sa_url.database and sa_url.database != ":memory:":
+        Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(sa_url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, _record)
+        # Take transaction control from pysqlite, which would defer BEGIN to the first write.
+        dbapi_connection.isolation_level = None
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(sqlite_begin))
+    return engine
+
+
+class Database:
+    """An engine, its session factory and the hooks that run after each commit."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, sqlite_begin="BEGIN IMMEDIATE", **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # SQLite readers get their own pool with deferred transactions, so reads never wait for
+        # the write lock; on PostgreSQL one engine serves both.
+        self.read_engine = (
+            make_engine(url, **engine_kwargs) if self.engine.dialect.name == "sqlite" else self.engine
+        )
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Run `hook` after every successful commit (e.g. wake the outbox dispatcher)."""
+        self._after_commit.append(hook)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit if the block succeeds, roll back if it raises."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        for hook in self._after_commit:
+            hook()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads only; rolled back at the end whatever happens."""
+        session = self.read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()

@@ -1,0 +1,181 @@
+"""The HTTP edge shared by every component: sessions, callers, errors, request ids, metrics.
+
+- `ReadSession` / `WriteSession`: FastAPI dependencies giving one transaction per request. The
+  write transaction commits when the endpoint returns and *before* the response is sent, so an
+  accepted request is durable when the client hears "yes".
+- `CurrentPrincipal`: the authenticated caller (API key for now), or 401.
+- `install`: RFC 9457 problem+json for domain and validation errors (an HTML fragment for
+  pages), a request id on every response, Prometheus timings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vnegov.kernel import auth, metrics
+from vnegov.kernel.context import Principal, current_request_id, new_request_id, request_id_var
+from vnegov.kernel.db import Database
+from vnegov.kernel.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_FOR: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Unauthenticated: 401,
+    PermissionDenied: 403,
+    UpstreamUnavailable: 503,
+}
+
+HtmlErrorRenderer = Callable[[Request, int, str, dict[str, Any]], Response]
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_FOR:
+            return STATUS_FOR[cls]
+    return 400
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _read_session(request: Request) -> Iterator[Session]:
+    with get_db(request).read() as session:
+        yield session
+
+
+def _write_session(request: Request) -> Iterator[Session]:
+    with get_db(request).transaction() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(_write_session, scope="function")]
+
+
+def _presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def _current_principal(request: Request) -> Principal:
+    token = _presented_key(request)
+    if not token:
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <API key>'")
+    with get_db(request).read() as session:
+        return auth.authenticate(session, token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
+
+
+def problem(
+    request: Request, status: int, *, code: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+        "request_id": current_request_id(),
+    }
+    body.update({k: v for k, v in extra.items() if k not in body})
+    headers = {"WWW-Authenticate": 'Bearer realm="vnegov"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/dmdc/")):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("query", "path", "body", "header") else list(map(str, loc))
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI, html_errors: HtmlErrorRenderer | None = None) -> None:
+    """Register the error mapper and the request-id/metrics middleware on `app`."""
+
+    def respond(request: Request, status: int, code: str, detail: str, **extra: Any) -> Response:
+        if html_errors is not None and _wants_html(request):
+            return html_errors(request, status, detail, extra)
+        return problem(request, status, code=code, detail=detail, **extra)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        metrics.DOMAIN_ERRORS.labels(exc.code).inc()
+        return respond(request, status_for(exc), exc.code, exc.message, **exc.data)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": _field_path(tuple(e.get("loc", ()))), "location": (e.get("loc") or ["body"])[0],
+             "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        field = errors[0]["field"] if errors else None
+        return respond(request, 422, "invalid_input", detail, field=field, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
+        return respond(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return respond(request, 500, "internal_error", "An unexpected error occurred; it has been logged.")
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        rid = request.headers.get("x-request-id") or new_request_id()
+        # Each request runs in its own task context, so the variable needs no reset; leaving it
+        # set lets the outermost 500 handler still report the request id.
+        request_id_var.set(rid[:64])
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        route_name = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        metrics.HTTP_LATENCY.labels(request.method, route_name).observe(elapsed)
+        metrics.HTTP_REQUESTS.labels(request.method, route_name, str(response.status_code)).inc()
+        response.headers["X-Request-Id"] = rid[:64]
+        return response
+
+
+def html_fragment_fallback(request: Request, status: int, detail: str, extra: dict[str, Any]) -> Response:
+    """A minimal error fragment for when no page renderer is installed."""
+    from html import escape
+
+    return HTMLResponse(f'<div class="error" role="alert">{escape(detail)}</div>', status_code=status)

@@ -1,0 +1,54 @@
+"""Settings (cấu hình): one pydantic-settings object, `VNEGOV_` prefix, nested per component.
+
+Nothing else in vnegov reads the environment. See `.env.example` for every variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CatalogSettings(BaseModel):
+    """Shared catalogue system (component 15)."""
+
+    page_size_default: int = 50
+    page_size_max: int = 1000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VNEGOV_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where SQLite files, keys and demo secrets live")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file under data_dir"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    instance: str = Field("VN", description="Data-exchange instance identifier (X-Road style)")
+    log_level: str = "INFO"
+    log_json: bool = True
+    default_language: str = "vi"
+    seed_demo: bool = True
+    outbox_poll_seconds: float = 2.0
+    catalogs: CatalogSettings = CatalogSettings()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vnegov.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests build their own `Settings(...)` instead."""
+    return Settings()

@@ -1,0 +1,58 @@
+"""Pages of the web shell (home) and the platform's own endpoints (health, metrics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from vnegov import migrate
+from vnegov.kernel import metrics
+from vnegov.kernel.http import get_db
+from vnegov.web.framework import ALWAYS_PRESENT, COMPONENTS
+from vnegov.web.pages import pages_of
+
+router = APIRouter(include_in_schema=False)
+ops = APIRouter(tags=["operations"])
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    running = set(request.app.state.component_names) | ALWAYS_PRESENT
+    links: dict[str, str] = request.app.state.component_links
+    components: list[dict[str, Any]] = [
+        {
+            "number": c.number, "name_vi": c.name_vi, "name_en": c.name_en, "package": c.package,
+            "running": c.package in running, "link": links.get(c.package),
+        }
+        for c in COMPONENTS
+    ]
+    return pages_of(request).render(
+        request, "home.html", components=components, running_count=sum(c["running"] for c in components)
+    )
+
+
+@ops.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@ops.get("/readyz", summary="Readiness: database reachable and migrated")
+def readyz(request: Request) -> Response:
+    db = get_db(request)
+    checks: dict[str, str] = {}
+    try:
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if migrate.is_up_to_date(db) else "pending"
+    except Exception as exc:  # any failure means "not ready"; say which
+        checks["database"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+@ops.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+def prometheus() -> Response:
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)

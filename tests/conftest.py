@@ -1,0 +1,160 @@
+"""Shared fixtures: a real database built by the real migrations, the app, and a named cast.
+
+The engine is SQLite (a temporary file) unless VNEGOV_TEST_DATABASE_URL points at a PostgreSQL
+server, in which case a fresh database is created for this run and dropped afterwards.
+Reference catalogues are imported once per run; tests that write use catalogues of their own
+(see `make_catalog`), so they never disturb each other or the reference data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from vnegov import migrate
+from vnegov.app import create_app
+from vnegov.kernel import auth
+from vnegov.kernel.context import SYSTEM, Principal
+from vnegov.kernel.db import Database
+from vnegov.kernel.settings import Settings
+
+PG_ENV = "VNEGOV_TEST_DATABASE_URL"
+
+
+def _fresh_postgres(base_url: str) -> tuple[str, Callable[[], None]]:
+    url = sa.make_url(base_url)
+    name = f"vnegov_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get(PG_ENV)
+    if base:
+        url, drop = _fresh_postgres(base)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'vnegov-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"), log_json=False)
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def reference_data(db: Database) -> Database:
+    """The built-in public catalogues, imported once for the whole run."""
+    from vnegov.catalogs.seed import seed
+
+    with db.transaction() as session:
+        seed(session, SYSTEM)
+    return db
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, db=db, background=False)
+
+
+@pytest.fixture()
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+# ----------------------------------------------------------------------------- the cast
+
+
+_counter = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{next(_counter)}"
+
+
+class Caller:
+    """Someone holding an API key: a principal for service calls and headers for HTTP calls."""
+
+    def __init__(self, principal: Principal, token: str) -> None:
+        self.principal = principal
+        self.token = token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def _caller(db: Database, agency: str, name: str, roles: tuple[str, ...] = ()) -> Caller:
+    with db.transaction() as session:
+        key = auth.create_key(session, actor=SYSTEM, agency_code=agency, name=name, roles=roles)
+    with db.read() as session:
+        return Caller(auth.authenticate(session, key.token), key.token)
+
+
+@pytest.fixture(scope="session")
+def ministry_finance(db: Database) -> Caller:
+    """Bộ Tài chính (statistics): owns the administrative-units catalogue."""
+    return _caller(db, "000.00.00.G12", "MOF statistics system")
+
+
+@pytest.fixture(scope="session")
+def province_hanoi(db: Database) -> Caller:
+    """UBND thành phố Hà Nội: owns catalogues of its own, not the national ones."""
+    return _caller(db, "000.00.00.H26", "Hanoi LGSP")
+
+
+@pytest.fixture(scope="session")
+def operator(db: Database) -> Caller:
+    """The platform operator (platform-admin role)."""
+    return _caller(db, "G22", "platform operator", ("platform-admin",))
+
+
+@pytest.fixture()
+def make_catalog(db: Database) -> Callable[..., str]:
+    """Create a fresh catalogue owned by an agency; returns its code."""
+    from vnegov.catalogs import schemas, service
+
+    def make(owner: Caller, *, levels: tuple[str, ...] = ("province", "commune"),
+             fields: tuple[dict[str, object], ...] = ()) -> str:
+        code = unique("test")
+        with db.transaction() as session:
+            service.create_catalog(
+                session,
+                actor=owner.principal,
+                catalog_in=schemas.CatalogCreate(
+                    code=code, name_vi="Danh mục thử", name_en="Test catalogue", levels=list(levels),
+                    fields=[schemas.FieldSchema(**f) for f in fields],  # type: ignore[arg-type]
+                ),
+            )
+        return code
+
+    return make
+
+
+ROOT = Path(__file__).resolve().parents[1]
