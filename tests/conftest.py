@@ -140,15 +140,22 @@ def make_catalog(db: Database) -> Callable[..., str]:
     """Create a fresh catalogue owned by an agency; returns its code."""
     from vnegov.catalogs import schemas, service
 
-    def make(owner: Caller, *, levels: tuple[str, ...] = ("province", "commune"),
-             fields: tuple[dict[str, object], ...] = ()) -> str:
+    def make(
+        owner: Caller,
+        *,
+        levels: tuple[str, ...] = ("province", "commune"),
+        fields: tuple[dict[str, object], ...] = (),
+    ) -> str:
         code = unique("test")
         with db.transaction() as session:
             service.create_catalog(
                 session,
                 actor=owner.principal,
                 catalog_in=schemas.CatalogCreate(
-                    code=code, name_vi="Danh mục thử", name_en="Test catalogue", levels=list(levels),
+                    code=code,
+                    name_vi="Danh mục thử",
+                    name_en="Test catalogue",
+                    levels=list(levels),
                     fields=[schemas.FieldSchema(**f) for f in fields],  # type: ignore[arg-type]
                 ),
             )

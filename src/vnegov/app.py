@@ -52,8 +52,13 @@ def create_app(
             dispatcher.stop()
 
     app = FastAPI(
-        title="vnegov", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        title="vnegov",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.db = db
@@ -78,8 +83,9 @@ def create_app(
 def _html_errors(request: Request, status: int, detail: str, extra: dict[str, Any]) -> Response:
     pages: Pages = request.app.state.pages
     template = "error_fragment.html" if pages.is_fragment(request) else "error.html"
-    return pages.render(request, template, status_code=status, status=status, detail=detail,
-                        field=extra.get("field"))
+    return pages.render(
+        request, template, status_code=status, status=status, detail=detail, field=extra.get("field")
+    )
 
 
 def _install_language(app: FastAPI, default: str) -> None:

@@ -31,7 +31,9 @@ def open_database(settings: Settings | None = None) -> Database:
     return Database((settings or get_settings()).resolved_database_url)
 
 
-def seed_demo(db: Database, settings: Settings, progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+def seed_demo(
+    db: Database, settings: Settings, progress: Callable[[str, int], None] | None = None
+) -> dict[str, Any]:
     """Create demo API keys (first time only) and import every component's demo/reference data."""
     report: dict[str, Any] = {"keys": _demo_keys(db, settings)}
     for component in components.available():
@@ -65,7 +67,9 @@ def _write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def prepare(settings: Settings, *, seed: bool, progress: Callable[[str, int], None] | None = None) -> Database:
+def prepare(
+    settings: Settings, *, seed: bool, progress: Callable[[str, int], None] | None = None
+) -> Database:
     """Migrate the database to the latest schema and, if asked, seed demo data."""
     db = open_database(settings)
     migrate.upgrade(db)

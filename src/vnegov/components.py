@@ -44,7 +44,9 @@ KERNEL_MIGRATIONS = Path(__file__).parent / "kernel" / "migrations"
 
 
 def load(name: str) -> ComponentSpec:
-    module = importlib.import_module(f"{name}.component" if name.startswith("vnegov.") else f"vnegov.{name}.component")
+    module = importlib.import_module(
+        f"{name}.component" if name.startswith("vnegov.") else f"vnegov.{name}.component"
+    )
     spec: ComponentSpec = module.COMPONENT
     return spec
 

@@ -18,10 +18,20 @@ def _add(client: TestClient, who: Caller, catalog: str, **item: object):  # type
     return client.post(f"{API}/{catalog}/items", json=item, headers=who.headers)
 
 
-def test_create_and_read_an_item(client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]) -> None:
+def test_create_and_read_an_item(
+    client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
+) -> None:
     cat = make_catalog(ministry_finance)
-    r = _add(client, ministry_finance, cat, code="01", name_vi="Thành phố Hà Nội", name_en="Ha Noi",
-             level="province", valid_from="2020-01-01")
+    r = _add(
+        client,
+        ministry_finance,
+        cat,
+        code="01",
+        name_vi="Thành phố Hà Nội",
+        name_en="Ha Noi",
+        level="province",
+        valid_from="2020-01-01",
+    )
     assert r.status_code == 201, r.text
     assert r.json()["code"] == "01"
     detail = client.get(f"{API}/{cat}/items/01").json()
@@ -29,19 +39,27 @@ def test_create_and_read_an_item(client: TestClient, ministry_finance: Caller, m
     assert len(detail["history"]) == 1
 
 
-def test_writes_need_an_api_key(client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]) -> None:
+def test_writes_need_an_api_key(
+    client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
+) -> None:
     cat = make_catalog(ministry_finance)
     r = client.post(f"{API}/{cat}/items", json={"code": "01", "name_vi": "X", "level": "province"})
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "unauthenticated"
-    bad = client.post(f"{API}/{cat}/items", json={"code": "01", "name_vi": "X", "level": "province"},
-                      headers={"Authorization": "Bearer vng_0000_nope"})
+    bad = client.post(
+        f"{API}/{cat}/items",
+        json={"code": "01", "name_vi": "X", "level": "province"},
+        headers={"Authorization": "Bearer vng_0000_nope"},
+    )
     assert bad.status_code == 401
 
 
 def test_only_the_owner_agency_writes(
-    client: TestClient, ministry_finance: Caller, province_hanoi: Caller, operator: Caller,
+    client: TestClient,
+    ministry_finance: Caller,
+    province_hanoi: Caller,
+    operator: Caller,
     make_catalog: Callable[..., str],
 ) -> None:
     cat = make_catalog(ministry_finance)
@@ -67,8 +85,18 @@ def test_a_retired_code_is_never_reused(
     client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
 ) -> None:
     cat = make_catalog(ministry_finance)
-    _add(client, ministry_finance, cat, code="02", name_vi="Hà Giang", level="province", valid_from="2000-01-01")
-    r = client.post(f"{API}/{cat}/items/02/retire", json={"valid_to": "2025-06-30"}, headers=ministry_finance.headers)
+    _add(
+        client,
+        ministry_finance,
+        cat,
+        code="02",
+        name_vi="Hà Giang",
+        level="province",
+        valid_from="2000-01-01",
+    )
+    r = client.post(
+        f"{API}/{cat}/items/02/retire", json={"valid_to": "2025-06-30"}, headers=ministry_finance.headers
+    )
     assert r.status_code == 200, r.text
     again = _add(client, ministry_finance, cat, code="02", name_vi="Tỉnh mới", level="province")
     assert again.status_code == 409
@@ -80,12 +108,27 @@ def test_unknown_parent_and_dates_out_of_order_name_the_field(
     client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
 ) -> None:
     cat = make_catalog(ministry_finance)
-    r = _add(client, ministry_finance, cat, code="00004", name_vi="Phường Ba Đình", level="commune",
-             parent_code="99")
+    r = _add(
+        client,
+        ministry_finance,
+        cat,
+        code="00004",
+        name_vi="Phường Ba Đình",
+        level="commune",
+        parent_code="99",
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "parent_code"
-    r = _add(client, ministry_finance, cat, code="01", name_vi="Hà Nội", level="province",
-             valid_from="2025-07-01", valid_to="2025-06-30")
+    r = _add(
+        client,
+        ministry_finance,
+        cat,
+        code="01",
+        name_vi="Hà Nội",
+        level="province",
+        valid_from="2025-07-01",
+        valid_to="2025-06-30",
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "valid_to"
     r = _add(client, ministry_finance, cat, code="01", name_vi="Hà Nội", level="hamlet")
@@ -100,15 +143,30 @@ def test_attributes_follow_the_catalogue_schema(
     client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
 ) -> None:
     cat = make_catalog(ministry_finance, fields=({"name": "phone_code", "type": "integer"},))
-    ok = _add(client, ministry_finance, cat, code="01", name_vi="Hà Nội", level="province",
-              attributes={"phone_code": 24})
+    ok = _add(
+        client,
+        ministry_finance,
+        cat,
+        code="01",
+        name_vi="Hà Nội",
+        level="province",
+        attributes={"phone_code": 24},
+    )
     assert ok.status_code == 201
-    wrong_type = _add(client, ministry_finance, cat, code="02", name_vi="X", level="province",
-                      attributes={"phone_code": "24"})
+    wrong_type = _add(
+        client,
+        ministry_finance,
+        cat,
+        code="02",
+        name_vi="X",
+        level="province",
+        attributes={"phone_code": "24"},
+    )
     assert wrong_type.status_code == 422
     assert wrong_type.json()["field"] == "attributes.phone_code"
-    unknown = _add(client, ministry_finance, cat, code="03", name_vi="X", level="province",
-                   attributes={"colour": "red"})
+    unknown = _add(
+        client, ministry_finance, cat, code="03", name_vi="X", level="province", attributes={"colour": "red"}
+    )
     assert unknown.json()["field"] == "attributes.colour"
 
 
@@ -137,7 +195,9 @@ def test_every_write_is_audited_and_announced(
         assert entry.actor == ministry_finance.principal.subject
         assert entry.after["name_vi"] == "Hà Nội"
         assert entry.request_id
-        events = s.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == "catalogs.item.changed")).all()
+        events = s.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.topic == "catalogs.item.changed")
+        ).all()
         assert any(e.payload == {"catalog": cat, "code": "01", "change": "created"} for e in events)
 
 
@@ -151,8 +211,9 @@ def test_unknown_catalogue_is_a_404_problem_naming_it(client: TestClient) -> Non
     assert body["status"] == 404
 
 
-def test_malformed_date_is_a_422_naming_the_parameter(client: TestClient, ministry_finance: Caller,
-                                                       make_catalog: Callable[..., str]) -> None:
+def test_malformed_date_is_a_422_naming_the_parameter(
+    client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
+) -> None:
     cat = make_catalog(ministry_finance)
     r = client.get(f"{API}/{cat}/items", params={"valid_on": "30/06/2025"})
     assert r.status_code == 422
@@ -160,20 +221,34 @@ def test_malformed_date_is_a_422_naming_the_parameter(client: TestClient, minist
     assert "valid_on" in r.json()["detail"]
 
 
-def test_new_version_and_time_travel(client: TestClient, ministry_finance: Caller,
-                                     make_catalog: Callable[..., str]) -> None:
+def test_new_version_and_time_travel(
+    client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
+) -> None:
     cat = make_catalog(ministry_finance)
-    _add(client, ministry_finance, cat, code="46", name_vi="Tỉnh Thừa Thiên Huế", level="province",
-         valid_from="1989-07-01")
-    r = client.patch(f"{API}/{cat}/items/46", json={"name_vi": "Thành phố Huế", "effective": "2025-01-01"},
-                     headers=ministry_finance.headers)
+    _add(
+        client,
+        ministry_finance,
+        cat,
+        code="46",
+        name_vi="Tỉnh Thừa Thiên Huế",
+        level="province",
+        valid_from="1989-07-01",
+    )
+    r = client.patch(
+        f"{API}/{cat}/items/46",
+        json={"name_vi": "Thành phố Huế", "effective": "2025-01-01"},
+        headers=ministry_finance.headers,
+    )
     assert r.status_code == 200, r.text
     old = client.get(f"{API}/{cat}/items", params={"valid_on": "2024-12-31"}).json()["items"]
     new = client.get(f"{API}/{cat}/items", params={"valid_on": "2025-01-01"}).json()["items"]
     assert [i["name_vi"] for i in old] == ["Tỉnh Thừa Thiên Huế"]
     assert [i["name_vi"] for i in new] == ["Thành phố Huế"]
     history = client.get(f"{API}/{cat}/items/46").json()["history"]
-    assert [(h["valid_from"], h["valid_to"]) for h in history] == [("1989-07-01", "2024-12-31"), ("2025-01-01", None)]
+    assert [(h["valid_from"], h["valid_to"]) for h in history] == [
+        ("1989-07-01", "2024-12-31"),
+        ("2025-01-01", None),
+    ]
 
 
 def test_merge_keeps_the_seat_code_and_closes_the_others(
@@ -181,15 +256,36 @@ def test_merge_keeps_the_seat_code_and_closes_the_others(
 ) -> None:
     cat = make_catalog(ministry_finance)
     for code, name in (("08", "Tuyên Quang"), ("02", "Hà Giang")):
-        _add(client, ministry_finance, cat, code=code, name_vi=f"Tỉnh {name}", level="province", valid_from="2000-01-01")
-    _add(client, ministry_finance, cat, code="00688", name_vi="Phường Quang Trung", level="commune",
-         parent_code="02", valid_from="2000-01-01")
-    r = client.post(f"{API}/{cat}/merges", headers=ministry_finance.headers,
-                    json={"seat_code": "08", "merged_codes": ["02"], "effective": "2025-07-01"})
+        _add(
+            client,
+            ministry_finance,
+            cat,
+            code=code,
+            name_vi=f"Tỉnh {name}",
+            level="province",
+            valid_from="2000-01-01",
+        )
+    _add(
+        client,
+        ministry_finance,
+        cat,
+        code="00688",
+        name_vi="Phường Quang Trung",
+        level="commune",
+        parent_code="02",
+        valid_from="2000-01-01",
+    )
+    r = client.post(
+        f"{API}/{cat}/merges",
+        headers=ministry_finance.headers,
+        json={"seat_code": "08", "merged_codes": ["02"], "effective": "2025-07-01"},
+    )
     assert r.status_code == 200, r.text
     on_after = client.get(f"{API}/{cat}/items", params={"valid_on": "2025-07-01", "level": "province"}).json()
     assert [i["code"] for i in on_after["items"]] == ["08"]
-    on_before = client.get(f"{API}/{cat}/items", params={"valid_on": "2025-06-30", "level": "province"}).json()
+    on_before = client.get(
+        f"{API}/{cat}/items", params={"valid_on": "2025-06-30", "level": "province"}
+    ).json()
     assert [i["code"] for i in on_before["items"]] == ["02", "08"]
     ward = client.get(f"{API}/{cat}/items/00688", params={"valid_on": "2025-07-01"}).json()
     assert ward["current"]["parent_code"] == "08"  # the child moved to the seat
@@ -203,16 +299,32 @@ def test_split_keeps_the_old_code_at_the_seat(
     client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]
 ) -> None:
     cat = make_catalog(ministry_finance)
-    _add(client, ministry_finance, cat, code="10", name_vi="Tỉnh Hà Sơn Bình", level="province", valid_from="1976-01-01")
-    r = client.post(f"{API}/{cat}/splits", headers=ministry_finance.headers, json={
-        "code": "10", "effective": "1991-10-01", "name_vi": "Tỉnh Hà Tây",
-        "new_items": [{"code": "11", "name_vi": "Tỉnh Hòa Bình", "level": "province"}],
-    })
+    _add(
+        client,
+        ministry_finance,
+        cat,
+        code="10",
+        name_vi="Tỉnh Hà Sơn Bình",
+        level="province",
+        valid_from="1976-01-01",
+    )
+    r = client.post(
+        f"{API}/{cat}/splits",
+        headers=ministry_finance.headers,
+        json={
+            "code": "10",
+            "effective": "1991-10-01",
+            "name_vi": "Tỉnh Hà Tây",
+            "new_items": [{"code": "11", "name_vi": "Tỉnh Hòa Bình", "level": "province"}],
+        },
+    )
     assert r.status_code == 200, r.text
     xw = client.get(f"{API}/{cat}/crosswalk", params={"from": "10", "on": "1992-01-01"}).json()
     assert sorted(xw["codes"]) == ["10", "11"]
-    names = {i["code"]: i["name_vi"] for i in
-             client.get(f"{API}/{cat}/items", params={"valid_on": "1992-01-01"}).json()["items"]}
+    names = {
+        i["code"]: i["name_vi"]
+        for i in client.get(f"{API}/{cat}/items", params={"valid_on": "1992-01-01"}).json()["items"]
+    }
     assert names == {"10": "Tỉnh Hà Tây", "11": "Tỉnh Hòa Bình"}
 
 
@@ -235,10 +347,14 @@ def test_etag_gives_not_modified_until_a_change(
     cat = make_catalog(ministry_finance)
     first = client.get(f"{API}/{cat}/items", params={"valid_on": "2026-01-01"})
     etag = first.headers["etag"]
-    again = client.get(f"{API}/{cat}/items", params={"valid_on": "2026-01-01"}, headers={"If-None-Match": etag})
+    again = client.get(
+        f"{API}/{cat}/items", params={"valid_on": "2026-01-01"}, headers={"If-None-Match": etag}
+    )
     assert again.status_code == 304
     _add(client, ministry_finance, cat, code="01", name_vi="Hà Nội", level="province")
-    changed = client.get(f"{API}/{cat}/items", params={"valid_on": "2026-01-01"}, headers={"If-None-Match": etag})
+    changed = client.get(
+        f"{API}/{cat}/items", params={"valid_on": "2026-01-01"}, headers={"If-None-Match": etag}
+    )
     assert changed.status_code == 200
     assert changed.json()["total"] == 1
 

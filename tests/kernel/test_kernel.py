@@ -8,15 +8,27 @@ from fastapi.testclient import TestClient
 from vnegov.kernel import auth
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
-from vnegov.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated, exit_code_for
+from vnegov.kernel.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    exit_code_for,
+)
 from vnegov.kernel.http import status_for
 from vnegov.kernel.text import fold
 
 
 @pytest.mark.parametrize(
     ("text", "folded"),
-    [("Đà Nẵng", "da nang"), ("THÀNH PHỐ  HỒ CHÍ MINH", "thanh pho ho chi minh"), ("Điện Biên", "dien bien"),
-     ("Xã Ea H'leo", "xa ea h'leo"), ("Thừa Thiên\u2009Huế", "thua thien hue")],
+    [
+        ("Đà Nẵng", "da nang"),
+        ("THÀNH PHỐ  HỒ CHÍ MINH", "thanh pho ho chi minh"),
+        ("Điện Biên", "dien bien"),
+        ("Xã Ea H'leo", "xa ea h'leo"),
+        ("Thừa Thiên\u2009Huế", "thua thien hue"),
+    ],
 )
 def test_fold_ignores_case_and_diacritics(text: str, folded: str) -> None:
     assert fold(text) == folded
@@ -42,8 +54,13 @@ def test_api_key_round_trip_and_revocation(db: Database) -> None:
 
 
 def test_errors_map_to_http_status_and_exit_codes() -> None:
-    cases = [(NotFound("x"), 404, 3), (Conflict("x"), 409, 4), (InvalidInput("x", field="f"), 422, 2),
-             (PermissionDenied("x"), 403, 5), (Unauthenticated("x"), 401, 5)]
+    cases = [
+        (NotFound("x"), 404, 3),
+        (Conflict("x"), 409, 4),
+        (InvalidInput("x", field="f"), 422, 2),
+        (PermissionDenied("x"), 403, 5),
+        (Unauthenticated("x"), 401, 5),
+    ]
     for error, status, code in cases:
         assert status_for(error) == status
         assert exit_code_for(error) == code

@@ -46,6 +46,7 @@ def test_upgrade_downgrade_upgrade_round_trip(scratch_db: Database) -> None:
 def test_models_and_migrations_agree(db: Database) -> None:
     """A model change without its migration (or the reverse) fails here."""
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                migrate.target_metadata())
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), migrate.target_metadata()
+        )
     assert diff == []

@@ -33,8 +33,12 @@ def test_rolled_back_change_emits_nothing(db: Database) -> None:
         outbox.emit(session, topic, {"n": 1})
         raise RuntimeError("the change failed")
     with db.read() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.topic == topic)) == 0
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == topic)
+            )
+            == 0
+        )
 
 
 def test_failing_handler_is_retried_later(db: Database) -> None:

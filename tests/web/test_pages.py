@@ -58,9 +58,21 @@ def test_api_docs_are_published(client: TestClient) -> None:
 def test_every_page_text_has_a_vietnamese_translation(tmp_path) -> None:  # type: ignore[no-untyped-def]
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-o", str(pot), "--no-location", "--omit-header", str(ROOT / "src")],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-o",
+            str(pot),
+            "--no-location",
+            "--omit-header",
+            str(ROOT / "src"),
+        ],
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as fh:
         wanted = {m.id for m in read_po(fh) if m.id}

@@ -27,7 +27,9 @@ dmdc = APIRouter(prefix="/dmdc", tags=["catalogs (LGSP /dmdc shape)"])
 
 CatalogCode = Annotated[str, Path(description="Catalogue code, e.g. 'admin-units'", max_length=64)]
 ItemCode = Annotated[str, Path(description="Item code", max_length=64)]
-ValidOn = Annotated[date | None, Query(description="The date the answer is for (YYYY-MM-DD); default today in Viet Nam")]
+ValidOn = Annotated[
+    date | None, Query(description="The date the answer is for (YYYY-MM-DD); default today in Viet Nam")
+]
 
 
 def _page_size(value: int | None) -> int:
@@ -51,7 +53,9 @@ def create_catalog(catalog_in: schemas.CatalogCreate, session: WriteSession, act
 @router.get("/{code}", response_model=schemas.CatalogRead, summary="A catalogue's metadata and field schema")
 def get_catalog(code: CatalogCode, request: Request, session: ReadSession) -> Response:
     tag = make_etag("catalog", code, service.catalog_revision(session, code))
-    return conditional_json(request, tag, lambda: service.access_catalog(session, code).model_dump(mode="json"))
+    return conditional_json(
+        request, tag, lambda: service.access_catalog(session, code).model_dump(mode="json")
+    )
 
 
 @router.get("/{code}/items", response_model=schemas.ItemPage, summary="Items valid on a date")
@@ -62,7 +66,9 @@ def list_items(
     valid_on: ValidOn = None,
     parent: Annotated[str | None, Query(max_length=64, description="Only children of this code")] = None,
     level: Annotated[str | None, Query(max_length=40, description="e.g. province, commune")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Code prefix or words of the name; accents optional")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Code prefix or words of the name; accents optional")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> Response:
@@ -91,9 +97,14 @@ def get_item(code: CatalogCode, item: ItemCode, session: ReadSession, valid_on: 
     return service.access_item(session, code, item, valid_on=valid_on)
 
 
-@router.patch("/{code}/items/{item}", response_model=schemas.ItemRead, summary="Correct or re-version an item")
+@router.patch(
+    "/{code}/items/{item}", response_model=schemas.ItemRead, summary="Correct or re-version an item"
+)
 def change_item(
-    code: CatalogCode, item: ItemCode, change_in: schemas.ItemChange, session: WriteSession,
+    code: CatalogCode,
+    item: ItemCode,
+    change_in: schemas.ItemChange,
+    session: WriteSession,
     actor: CurrentPrincipal,
 ) -> Any:
     return service.change_item(session, actor=actor, catalog=code, code=item, change_in=change_in)
@@ -101,7 +112,10 @@ def change_item(
 
 @router.post("/{code}/items/{item}/retire", response_model=schemas.ItemDetail, summary="Retire an item")
 def retire_item(
-    code: CatalogCode, item: ItemCode, retire_in: schemas.ItemRetire, session: WriteSession,
+    code: CatalogCode,
+    item: ItemCode,
+    retire_in: schemas.ItemRetire,
+    session: WriteSession,
     actor: CurrentPrincipal,
 ) -> Any:
     return service.retire_item(session, actor=actor, catalog=code, code=item, retire_in=retire_in)
@@ -117,12 +131,16 @@ def split(code: CatalogCode, split_in: schemas.Split, session: WriteSession, act
     return service.split_item(session, actor=actor, catalog=code, split_in=split_in)
 
 
-@router.get("/{code}/crosswalk", response_model=schemas.CrosswalkResult, summary="Old code to new codes, or back")
+@router.get(
+    "/{code}/crosswalk", response_model=schemas.CrosswalkResult, summary="Old code to new codes, or back"
+)
 def crosswalk(
     code: CatalogCode,
     session: ReadSession,
     from_: Annotated[str, Query(alias="from", max_length=64, description="The code to translate")],
-    on: Annotated[date | None, Query(description="Translate to the codes valid on this date; default today")] = None,
+    on: Annotated[
+        date | None, Query(description="Translate to the codes valid on this date; default today")
+    ] = None,
 ) -> Any:
     return service.crosswalk(session, code, from_, on=on or today_vn())
 
@@ -145,7 +163,9 @@ def export(
     code: CatalogCode,
     session: ReadSession,
     format: Annotated[Literal["csv", "json"], Query()] = "json",
-    valid_on: Annotated[date | None, Query(description="Only versions valid on this date; default all")] = None,
+    valid_on: Annotated[
+        date | None, Query(description="Only versions valid on this date; default all")
+    ] = None,
 ) -> Response:
     suffix = f"-{valid_on.isoformat()}" if valid_on else ""
     disposition = {"Content-Disposition": f'attachment; filename="{code}{suffix}.{format}"'}
@@ -162,11 +182,18 @@ def _csv_lines(rows: list[schemas.ItemRead]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([
-            r.code, r.name_vi, r.name_en, r.parent_code or "", r.level or "",
-            r.valid_from.isoformat() if r.valid_from else "", r.valid_to.isoformat() if r.valid_to else "",
-            json.dumps(r.attributes, ensure_ascii=False) if r.attributes else "",
-        ])
+        writer.writerow(
+            [
+                r.code,
+                r.name_vi,
+                r.name_en,
+                r.parent_code or "",
+                r.level or "",
+                r.valid_from.isoformat() if r.valid_from else "",
+                r.valid_to.isoformat() if r.valid_to else "",
+                json.dumps(r.attributes, ensure_ascii=False) if r.attributes else "",
+            ]
+        )
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -199,16 +226,23 @@ def dmdc_metadata(code: CatalogCode, session: ReadSession) -> list[dict[str, str
 
 
 @dmdc.get("/Category/{code}", summary="Rows of a catalogue valid on a date (LGSP shape)")
-def dmdc_category(code: CatalogCode, request: Request, session: ReadSession, valid_on: ValidOn = None) -> Response:
+def dmdc_category(
+    code: CatalogCode, request: Request, session: ReadSession, valid_on: ValidOn = None
+) -> Response:
     on = valid_on or today_vn()
     tag = make_etag("dmdc", code, service.catalog_revision(session, code), on)
 
     def build() -> list[dict[str, Any]]:
         return [
             {
-                "Ma": i.code, "Ten": i.name_vi, "TenTiengAnh": i.name_en, "MaCha": i.parent_code,
-                "Cap": i.level, "HieuLucTu": i.valid_from.isoformat() if i.valid_from else None,
-                "HieuLucDen": i.valid_to.isoformat() if i.valid_to else None, **i.attributes,
+                "Ma": i.code,
+                "Ten": i.name_vi,
+                "TenTiengAnh": i.name_en,
+                "MaCha": i.parent_code,
+                "Cap": i.level,
+                "HieuLucTu": i.valid_from.isoformat() if i.valid_from else None,
+                "HieuLucDen": i.valid_to.isoformat() if i.valid_to else None,
+                **i.attributes,
             }
             for i in service.iter_versions(session, code, valid_on=on)
         ]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vnegov.catalogs import service
@@ -38,21 +38,30 @@ def list_() -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path | None, typer.Argument(help="A JSON export to load; none = the built-in public datasets")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="A JSON export to load; none = the built-in public datasets")
+    ] = None,
 ) -> None:
     """Import a catalogue export (JSON), or every built-in dataset. Idempotent."""
     from vnegov.catalogs.sources.registry import ALL_SOURCES
 
-    sources = [service.source_from_export(json.loads(file.read_text(encoding="utf-8")))] if file else list(ALL_SOURCES)
+    sources = (
+        [service.source_from_export(json.loads(file.read_text(encoding="utf-8")))]
+        if file
+        else list(ALL_SOURCES)
+    )
     db = _db()
     with _progress() as progress:
         for source in sources:
             task = progress.add_task(source.code, total=None)
+
+            def advance(n: int, task: TaskID = task) -> None:
+                progress.advance(task, n)
+
             with db.transaction() as session:
-                summary = service.import_source(
-                    session, actor=SYSTEM, source=source, progress=lambda n, t=task: progress.advance(t, n)
-                )
-            progress.update(task, total=progress.tasks[task].completed or 1, completed=progress.tasks[task].completed or 1)
+                summary = service.import_source(session, actor=SYSTEM, source=source, progress=advance)
+            done = progress.tasks[task].completed or 1
+            progress.update(task, total=done, completed=done)
             console.print(f"{source.code}: {summary}")
 
 
@@ -71,5 +80,10 @@ def export(
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )

@@ -12,6 +12,7 @@ order and a subscriber reading `since=N` never skips a change.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -192,20 +193,26 @@ def _version_on(versions: list[CatalogItem], on: date) -> CatalogItem | None:
     return None
 
 
-def get_item(session: Session, catalog: str, code: str, *, valid_on: date | None = None) -> schemas.ItemRead | None:
+def get_item(
+    session: Session, catalog: str, code: str, *, valid_on: date | None = None
+) -> schemas.ItemRead | None:
     """The item's version valid on `valid_on` (today by default), or None."""
     catalog_id = session.scalar(sa.select(Catalog.id).where(Catalog.code == catalog))
     if catalog_id is None:
         raise CatalogNotFound(catalog)
     row = session.scalar(
         sa.select(CatalogItem)
-        .where(CatalogItem.catalog_id == catalog_id, CatalogItem.code == code, _valid_on(valid_on or today_vn()))
+        .where(
+            CatalogItem.catalog_id == catalog_id, CatalogItem.code == code, _valid_on(valid_on or today_vn())
+        )
         .limit(1)
     )
     return _item_read(row) if row is not None else None
 
 
-def _crosswalk_entries(session: Session, catalog_id: int, column: Any, code: str) -> list[schemas.CrosswalkEntry]:
+def _crosswalk_entries(
+    session: Session, catalog_id: int, column: Any, code: str
+) -> list[schemas.CrosswalkEntry]:
     rows = session.scalars(
         sa.select(Crosswalk)
         .where(Crosswalk.catalog_id == catalog_id, column == code)
@@ -219,7 +226,9 @@ def _crosswalk_entries(session: Session, catalog_id: int, column: Any, code: str
     ]
 
 
-def access_item(session: Session, catalog: str, code: str, *, valid_on: date | None = None) -> schemas.ItemDetail:
+def access_item(
+    session: Session, catalog: str, code: str, *, valid_on: date | None = None
+) -> schemas.ItemDetail:
     """An item with its whole history, its parent, children count and crosswalk links."""
     row = _catalog_row(session, catalog)
     versions = _versions(session, row.id, code)
@@ -234,7 +243,9 @@ def access_item(session: Session, catalog: str, code: str, *, valid_on: date | N
     children = session.scalar(
         sa.select(sa.func.count())
         .select_from(CatalogItem)
-        .where(CatalogItem.catalog_id == row.id, CatalogItem.parent_code == code, _valid_on(_a_day_in(shown, on)))
+        .where(
+            CatalogItem.catalog_id == row.id, CatalogItem.parent_code == code, _valid_on(_a_day_in(shown, on))
+        )
     )
     return schemas.ItemDetail(
         catalog=catalog,
@@ -310,7 +321,9 @@ def crosswalk(session: Session, catalog: str, from_code: str, *, on: date) -> sc
             else:
                 frontier.append(target)
     items = [i for c in result if (i := get_item(session, catalog, c, valid_on=on)) is not None]
-    return schemas.CrosswalkResult(catalog=catalog, from_code=from_code, on=on, codes=result, path=path, items=items)
+    return schemas.CrosswalkResult(
+        catalog=catalog, from_code=from_code, on=on, codes=result, path=path, items=items
+    )
 
 
 def list_changes(session: Session, catalog: str, *, since: int = 0, limit: int = 1000) -> schemas.ChangePage:
@@ -336,7 +349,9 @@ def list_changes(session: Session, catalog: str, *, since: int = 0, limit: int =
     )
 
 
-def iter_versions(session: Session, catalog: str, *, valid_on: date | None = None) -> Iterator[schemas.ItemRead]:
+def iter_versions(
+    session: Session, catalog: str, *, valid_on: date | None = None
+) -> Iterator[schemas.ItemRead]:
     """Every item version (or only those valid on `valid_on`), by code: for exports."""
     row = _catalog_row(session, catalog)
     query = sa.select(CatalogItem).where(CatalogItem.catalog_id == row.id)
@@ -353,7 +368,9 @@ def list_crosswalks(session: Session, catalog: str) -> list[schemas.CrosswalkEnt
         sa.select(Crosswalk).where(Crosswalk.catalog_id == row.id).order_by(Crosswalk.from_code, Crosswalk.id)
     )
     return [
-        schemas.CrosswalkEntry(from_code=r.from_code, to_code=r.to_code, effective=r.effective, kind=r.kind, note=r.note)
+        schemas.CrosswalkEntry(
+            from_code=r.from_code, to_code=r.to_code, effective=r.effective, kind=r.kind, note=r.note
+        )
         for r in rows
     ]
 
@@ -393,10 +410,18 @@ def _snapshot(row: CatalogItem) -> dict[str, Any]:
 
 
 def _record_change(
-    session: Session, actor: Principal, catalog: Catalog, code: str, change: str,
-    before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str = "",
+    session: Session,
+    actor: Principal,
+    catalog: Catalog,
+    code: str,
+    change: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str = "",
 ) -> None:
-    data = {"before": before, "after": after, "reason": reason} if reason else {"before": before, "after": after}
+    data = (
+        {"before": before, "after": after, "reason": reason} if reason else {"before": before, "after": after}
+    )
     session.add(CatalogChange(catalog_id=catalog.id, item_code=code, change=change, data=data))
     audit.record(
         session,
@@ -410,7 +435,9 @@ def _record_change(
     outbox.emit(session, EVENT_TOPIC, {"catalog": catalog.code, "code": code, "change": change})
 
 
-def create_catalog(session: Session, *, actor: Principal, catalog_in: schemas.CatalogCreate) -> schemas.CatalogRead:
+def create_catalog(
+    session: Session, *, actor: Principal, catalog_in: schemas.CatalogCreate
+) -> schemas.CatalogRead:
     owner = catalog_in.owner_agency or actor.agency_code
     _check_owner(actor, owner)
     if session.scalar(sa.select(Catalog.id).where(Catalog.code == catalog_in.code)) is not None:
@@ -431,9 +458,17 @@ def create_catalog(session: Session, *, actor: Principal, catalog_in: schemas.Ca
     session.add(row)
     session.flush()
     after = _catalog_read(row).model_dump(mode="json")
-    session.add(CatalogChange(catalog_id=row.id, item_code=None, change="catalog_created", data={"after": after}))
-    audit.record(session, actor=actor, action="catalogs.catalog.create", object_type="catalog",
-                 object_id=row.code, after=after)
+    session.add(
+        CatalogChange(catalog_id=row.id, item_code=None, change="catalog_created", data={"after": after})
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="catalogs.catalog.create",
+        object_type="catalog",
+        object_id=row.code,
+        after=after,
+    )
     return _catalog_read(row)
 
 
@@ -452,16 +487,22 @@ def _validate_attributes(catalog: Catalog, attributes: dict[str, Any]) -> None:
         spec = fields.get(name)
         if spec is None:
             known = ", ".join(sorted(fields)) or "none"
-            raise InvalidItem(f"unknown attribute '{name}' (this catalogue has: {known})", field=f"attributes.{name}")
+            raise InvalidItem(
+                f"unknown attribute '{name}' (this catalogue has: {known})", field=f"attributes.{name}"
+            )
         expected = _PY_TYPES[spec.get("type", "string")]
         wrong_bool = isinstance(value, bool) and bool not in expected
         if value is not None and (wrong_bool or not isinstance(value, expected)):
-            raise InvalidItem(f"attribute '{name}' must be of type {spec.get('type')}", field=f"attributes.{name}")
+            raise InvalidItem(
+                f"attribute '{name}' must be of type {spec.get('type')}", field=f"attributes.{name}"
+            )
         if spec.get("type") == "date" and isinstance(value, str):
             try:
                 date.fromisoformat(value)
             except ValueError:
-                raise InvalidItem(f"attribute '{name}' must be a date (YYYY-MM-DD)", field=f"attributes.{name}") from None
+                raise InvalidItem(
+                    f"attribute '{name}' must be a date (YYYY-MM-DD)", field=f"attributes.{name}"
+                ) from None
     for name, spec in fields.items():
         if spec.get("required") and attributes.get(name) is None:
             raise InvalidItem(f"attribute '{name}' is required", field=f"attributes.{name}")
@@ -473,7 +514,9 @@ def _validate_level(catalog: Catalog, level: str | None) -> None:
         raise InvalidItem(f"level must be one of: {', '.join(levels)}", field="level")
 
 
-def _validate_parent(session: Session, catalog: Catalog, parent_code: str | None, on: date, code: str) -> None:
+def _validate_parent(
+    session: Session, catalog: Catalog, parent_code: str | None, on: date, code: str
+) -> None:
     if parent_code is None:
         return
     if parent_code == code:
@@ -497,7 +540,8 @@ def _check_code_free(session: Session, catalog: Catalog, code: str) -> None:
     if last.valid_to is not None and last.valid_to < today_vn():
         raise CodeRetired(
             f"code '{code}' was retired on {last.valid_to.isoformat()}; codes are never reused",
-            field="code", retired_on=last.valid_to.isoformat(),
+            field="code",
+            retired_on=last.valid_to.isoformat(),
         )
     raise CodeTaken(f"code '{code}' already exists in catalogue '{catalog.code}'", field="code")
 
@@ -511,8 +555,17 @@ def create_item(
     _validate_level(row, item_in.level)
     _validate_attributes(row, item_in.attributes)
     _validate_parent(session, row, item_in.parent_code, item_in.valid_from or today_vn(), item_in.code)
-    item = _new_version(row, item_in.code, item_in.name_vi, item_in.name_en, item_in.parent_code,
-                        item_in.level, item_in.attributes, item_in.valid_from, item_in.valid_to)
+    item = _new_version(
+        row,
+        item_in.code,
+        item_in.name_vi,
+        item_in.name_en,
+        item_in.parent_code,
+        item_in.level,
+        item_in.attributes,
+        item_in.valid_from,
+        item_in.valid_to,
+    )
     session.add(item)
     session.flush()
     _record_change(session, actor, row, item.code, "created", None, _snapshot(item))
@@ -520,8 +573,15 @@ def create_item(
 
 
 def _new_version(
-    catalog: Catalog, code: str, name_vi: str, name_en: str, parent_code: str | None, level: str | None,
-    attributes: dict[str, Any], valid_from: date | None, valid_to: date | None,
+    catalog: Catalog,
+    code: str,
+    name_vi: str,
+    name_en: str,
+    parent_code: str | None,
+    level: str | None,
+    attributes: dict[str, Any],
+    valid_from: date | None,
+    valid_to: date | None,
 ) -> CatalogItem:
     name_vi = nfc(name_vi)
     return CatalogItem(
@@ -578,8 +638,9 @@ def change_item(
             f"effective must be after the current version's start ({version.valid_from.isoformat()})",
             field="effective",
         )
-    new = _new_version(row, code, name_vi, name_en, parent_code, level, attributes,
-                       change_in.effective, version.valid_to)
+    new = _new_version(
+        row, code, name_vi, name_en, parent_code, level, attributes, change_in.effective, version.valid_to
+    )
     version.valid_to = change_in.effective - timedelta(days=1)
     session.add(new)
     session.flush()
@@ -598,13 +659,24 @@ def _children_valid_after(session: Session, catalog: Catalog, code: str, day: da
     return sorted(set(rows))
 
 
-def _add_crosswalk(session: Session, catalog: Catalog, from_code: str, to_code: str, effective: date,
-                   kind: str, note: str) -> None:
-    session.add(Crosswalk(catalog_id=catalog.id, from_code=from_code, to_code=to_code,
-                          effective=effective, kind=kind, note=note[:500]))
+def _add_crosswalk(
+    session: Session, catalog: Catalog, from_code: str, to_code: str, effective: date, kind: str, note: str
+) -> None:
+    session.add(
+        Crosswalk(
+            catalog_id=catalog.id,
+            from_code=from_code,
+            to_code=to_code,
+            effective=effective,
+            kind=kind,
+            note=note[:500],
+        )
+    )
 
 
-def _close(session: Session, actor: Principal, catalog: Catalog, code: str, last_day: date, reason: str) -> None:
+def _close(
+    session: Session, actor: Principal, catalog: Catalog, code: str, last_day: date, reason: str
+) -> None:
     version = _open_version(session, catalog, code, last_day)
     if version.valid_from is not None and last_day < version.valid_from:
         raise InvalidItem("valid_to must not be before the item's valid_from", field="valid_to")
@@ -613,7 +685,9 @@ def _close(session: Session, actor: Principal, catalog: Catalog, code: str, last
         raise Conflict(
             f"'{code}' still has {len(children)} child item(s) valid after {last_day.isoformat()} "
             f"(e.g. {', '.join(children[:3])}); move or retire them first",
-            code="has_children", field="code", children=children[:20],
+            code="has_children",
+            field="code",
+            children=children[:20],
         )
     before = _snapshot(version)
     version.valid_to = last_day
@@ -629,17 +703,28 @@ def retire_item(
         if successor == code:
             raise InvalidItem("an item cannot succeed itself", field="successors")
         if _version_on(_versions(session, row.id, successor), retire_in.valid_to + timedelta(days=1)) is None:
-            raise InvalidItem(f"successor '{successor}' is not valid after {retire_in.valid_to}", field="successors")
+            raise InvalidItem(
+                f"successor '{successor}' is not valid after {retire_in.valid_to}", field="successors"
+            )
     _close(session, actor, row, code, retire_in.valid_to, retire_in.reason)
     kind = "split" if len(retire_in.successors) > 1 else "merge"
     for successor in retire_in.successors:
-        _add_crosswalk(session, row, code, successor, retire_in.valid_to + timedelta(days=1), kind, retire_in.reason)
+        _add_crosswalk(
+            session, row, code, successor, retire_in.valid_to + timedelta(days=1), kind, retire_in.reason
+        )
     session.flush()
     return access_item(session, catalog, code, valid_on=retire_in.valid_to)
 
 
-def _reparent_children(session: Session, actor: Principal, catalog: Catalog, old_parent: str,
-                       new_parent: str, effective: date, reason: str) -> None:
+def _reparent_children(
+    session: Session,
+    actor: Principal,
+    catalog: Catalog,
+    old_parent: str,
+    new_parent: str,
+    effective: date,
+    reason: str,
+) -> None:
     rows = session.scalars(
         sa.select(CatalogItem).where(
             CatalogItem.catalog_id == catalog.id, CatalogItem.parent_code == old_parent, _valid_on(effective)
@@ -651,15 +736,26 @@ def _reparent_children(session: Session, actor: Principal, catalog: Catalog, old
             child.parent_code = new_parent
             moved = child
         else:
-            moved = _new_version(catalog, child.code, child.name_vi, child.name_en, new_parent, child.level,
-                                 child.attributes or {}, effective, child.valid_to)
+            moved = _new_version(
+                catalog,
+                child.code,
+                child.name_vi,
+                child.name_en,
+                new_parent,
+                child.level,
+                child.attributes or {},
+                effective,
+                child.valid_to,
+            )
             child.valid_to = effective - timedelta(days=1)
             session.add(moved)
         session.flush()
         _record_change(session, actor, catalog, child.code, "versioned", before, _snapshot(moved), reason)
 
 
-def merge_items(session: Session, *, actor: Principal, catalog: str, merge_in: schemas.Merge) -> schemas.ItemDetail:
+def merge_items(
+    session: Session, *, actor: Principal, catalog: str, merge_in: schemas.Merge
+) -> schemas.ItemDetail:
     """Merge units into the seat (Decision 124/2004/QĐ-TTg): the seat keeps its code, the others
     are closed the day before `effective` and never reused, their children move to the seat, and
     the crosswalk records where each closed code went."""
@@ -676,33 +772,61 @@ def merge_items(session: Session, *, actor: Principal, catalog: str, merge_in: s
         _reparent_children(session, actor, row, code, merge_in.seat_code, merge_in.effective, merge_in.reason)
         _close(session, actor, row, code, last_day, merge_in.reason)
         _add_crosswalk(session, row, code, merge_in.seat_code, merge_in.effective, "merge", merge_in.reason)
-    _add_crosswalk(session, row, merge_in.seat_code, merge_in.seat_code, merge_in.effective, "merge",
-                   "seat keeps its code")
+    _add_crosswalk(
+        session,
+        row,
+        merge_in.seat_code,
+        merge_in.seat_code,
+        merge_in.effective,
+        "merge",
+        "seat keeps its code",
+    )
     if merge_in.name_vi or merge_in.name_en:
         change_item(
-            session, actor=actor, catalog=catalog, code=seat.code,
-            change_in=schemas.ItemChange(name_vi=merge_in.name_vi, name_en=merge_in.name_en,
-                                         effective=merge_in.effective, reason=merge_in.reason),
+            session,
+            actor=actor,
+            catalog=catalog,
+            code=seat.code,
+            change_in=schemas.ItemChange(
+                name_vi=merge_in.name_vi,
+                name_en=merge_in.name_en,
+                effective=merge_in.effective,
+                reason=merge_in.reason,
+            ),
         )
     session.flush()
     return access_item(session, catalog, merge_in.seat_code, valid_on=merge_in.effective)
 
 
-def split_item(session: Session, *, actor: Principal, catalog: str, split_in: schemas.Split) -> schemas.ItemDetail:
+def split_item(
+    session: Session, *, actor: Principal, catalog: str, split_in: schemas.Split
+) -> schemas.ItemDetail:
     """Split a unit: it continues at the seat under its own code; each new unit gets a new code."""
     row = _lock_for_write(session, actor, catalog)
     _open_version(session, row, split_in.code, split_in.effective)
     for new in split_in.new_items:
         if new.valid_from not in (None, split_in.effective):
             raise InvalidItem("new units start on the split's effective date", field="new_items.valid_from")
-        create_item(session, actor=actor, catalog=catalog,
-                    item_in=new.model_copy(update={"valid_from": split_in.effective}))
+        create_item(
+            session,
+            actor=actor,
+            catalog=catalog,
+            item_in=new.model_copy(update={"valid_from": split_in.effective}),
+        )
         _add_crosswalk(session, row, split_in.code, new.code, split_in.effective, "split", split_in.reason)
-    _add_crosswalk(session, row, split_in.code, split_in.code, split_in.effective, "split", "seat keeps its code")
+    _add_crosswalk(
+        session, row, split_in.code, split_in.code, split_in.effective, "split", "seat keeps its code"
+    )
     if split_in.name_vi:
-        change_item(session, actor=actor, catalog=catalog, code=split_in.code,
-                    change_in=schemas.ItemChange(name_vi=split_in.name_vi, effective=split_in.effective,
-                                                 reason=split_in.reason))
+        change_item(
+            session,
+            actor=actor,
+            catalog=catalog,
+            code=split_in.code,
+            change_in=schemas.ItemChange(
+                name_vi=split_in.name_vi, effective=split_in.effective, reason=split_in.reason
+            ),
+        )
     session.flush()
     return access_item(session, catalog, split_in.code, valid_on=split_in.effective)
 
@@ -718,9 +842,11 @@ def _validate_batch(source_code: str, records: list[ItemRecord]) -> None:
         by_code.setdefault(r.code, []).append(r)
     for code, versions in by_code.items():
         versions.sort(key=lambda v: v.valid_from or date.min)
-        for a, b in zip(versions, versions[1:], strict=False):
+        for a, b in itertools.pairwise(versions):
             if a.valid_to is None or b.valid_from is None or a.valid_to >= b.valid_from:
-                raise InvalidItem(f"{source_code}: versions of '{code}' overlap", field="valid_from", code_=code)
+                raise InvalidItem(
+                    f"{source_code}: versions of '{code}' overlap", field="valid_from", code_=code
+                )
 
 
 def import_source(
@@ -740,11 +866,25 @@ def import_source(
             session,
             actor=actor,
             catalog_in=schemas.CatalogCreate(
-                code=source.code, name_vi=source.name_vi, name_en=source.name_en,
-                owner_agency=source.owner_agency, decision=source.decision, description=source.description,
-                source=source.source, licence=source.licence, levels=list(_levels_of(source)),
-                fields=[schemas.FieldSchema(name=f.name, type=f.type, label_vi=f.label_vi,  # type: ignore[arg-type]
-                                            label_en=f.label_en, required=f.required) for f in source.fields],
+                code=source.code,
+                name_vi=source.name_vi,
+                name_en=source.name_en,
+                owner_agency=source.owner_agency,
+                decision=source.decision,
+                description=source.description,
+                source=source.source,
+                licence=source.licence,
+                levels=list(_levels_of(source)),
+                fields=[
+                    schemas.FieldSchema(
+                        name=f.name,
+                        type=f.type,
+                        label_vi=f.label_vi,
+                        label_en=f.label_en,
+                        required=f.required,
+                    )
+                    for f in source.fields
+                ],
             ),
         )
     row = _lock_for_write(session, actor, source.code)
@@ -759,8 +899,14 @@ def import_source(
     added = _bulk_insert_items(session, row, fresh, progress, batch_size)
     xw_added = _bulk_insert_crosswalks(session, row, list(source.crosswalks()))
     summary = {"items": added, "crosswalks": xw_added, "skipped": len(records) - len(fresh)}
-    audit.record(session, actor=actor, action="catalogs.catalog.import", object_type="catalog",
-                 object_id=row.code, after={**summary, "source": source.source})
+    audit.record(
+        session,
+        actor=actor,
+        action="catalogs.catalog.import",
+        object_type="catalog",
+        object_id=row.code,
+        after={**summary, "source": source.source},
+    )
     if added or xw_added:
         outbox.emit(session, "catalogs.catalog.imported", {"catalog": row.code, **summary})
     return summary
@@ -772,8 +918,9 @@ def _levels_of(source: CatalogSource) -> tuple[str, ...]:
     return tuple(sorted(levels, key=lambda lv: (order.get(lv, 99), lv)))
 
 
-def _bulk_insert_items(session: Session, catalog: Catalog, records: list[ItemRecord],
-                       progress: Progress | None, batch_size: int) -> int:
+def _bulk_insert_items(
+    session: Session, catalog: Catalog, records: list[ItemRecord], progress: Progress | None, batch_size: int
+) -> int:
     now = utcnow()
     for start in range(0, len(records), batch_size):
         batch = records[start : start + batch_size]
@@ -781,8 +928,16 @@ def _bulk_insert_items(session: Session, catalog: Catalog, records: list[ItemRec
         session.execute(sa.insert(CatalogItem), rows)
         session.execute(
             sa.insert(CatalogChange),
-            [{"catalog_id": catalog.id, "item_code": r["code"], "change": "imported", "at": now,
-              "data": {"after": _row_snapshot(r)}} for r in rows],
+            [
+                {
+                    "catalog_id": catalog.id,
+                    "item_code": r["code"],
+                    "change": "imported",
+                    "at": now,
+                    "data": {"after": _row_snapshot(r)},
+                }
+                for r in rows
+            ],
         )
         if progress is not None:
             progress(len(batch))
@@ -792,10 +947,17 @@ def _bulk_insert_items(session: Session, catalog: Catalog, records: list[ItemRec
 def _record_row(catalog_id: int, r: ItemRecord, now: Any) -> dict[str, Any]:
     name_vi = nfc(r.name_vi)
     return {
-        "catalog_id": catalog_id, "code": r.code, "name_vi": name_vi, "name_en": r.name_en,
-        "search_text": _search_text(r.code, name_vi, r.name_en), "parent_code": r.parent_code,
-        "level": r.level, "attributes": dict(r.attributes), "valid_from": r.valid_from,
-        "valid_to": r.valid_to, "created_at": now,
+        "catalog_id": catalog_id,
+        "code": r.code,
+        "name_vi": name_vi,
+        "name_en": r.name_en,
+        "search_text": _search_text(r.code, name_vi, r.name_en),
+        "parent_code": r.parent_code,
+        "level": r.level,
+        "attributes": dict(r.attributes),
+        "valid_from": r.valid_from,
+        "valid_to": r.valid_to,
+        "created_at": now,
     }
 
 
@@ -819,8 +981,17 @@ def _bulk_insert_crosswalks(session: Session, catalog: Catalog, records: list[Cr
     if fresh:
         session.execute(
             sa.insert(Crosswalk),
-            [{"catalog_id": catalog.id, "from_code": r.from_code, "to_code": r.to_code,
-              "effective": r.effective, "kind": r.kind, "note": r.note[:500]} for r in fresh],
+            [
+                {
+                    "catalog_id": catalog.id,
+                    "from_code": r.from_code,
+                    "to_code": r.to_code,
+                    "effective": r.effective,
+                    "kind": r.kind,
+                    "note": r.note[:500],
+                }
+                for r in fresh
+            ],
         )
     return len(fresh)
 
@@ -833,27 +1004,49 @@ def source_from_export(data: dict[str, Any]) -> CatalogSource:
         meta = data["catalog"]
         items = [
             ItemRecord(
-                code=i["code"], name_vi=i["name_vi"], name_en=i.get("name_en", ""),
-                parent_code=i.get("parent_code"), level=i.get("level"), attributes=i.get("attributes") or {},
+                code=i["code"],
+                name_vi=i["name_vi"],
+                name_en=i.get("name_en", ""),
+                parent_code=i.get("parent_code"),
+                level=i.get("level"),
+                attributes=i.get("attributes") or {},
                 valid_from=date.fromisoformat(i["valid_from"]) if i.get("valid_from") else None,
                 valid_to=date.fromisoformat(i["valid_to"]) if i.get("valid_to") else None,
             )
             for i in data.get("items", [])
         ]
         crosswalks = [
-            CrosswalkRecord(from_code=c["from_code"], to_code=c["to_code"],
-                            effective=date.fromisoformat(c["effective"]), kind=c.get("kind", "merge"),
-                            note=c.get("note", ""))
+            CrosswalkRecord(
+                from_code=c["from_code"],
+                to_code=c["to_code"],
+                effective=date.fromisoformat(c["effective"]),
+                kind=c.get("kind", "merge"),
+                note=c.get("note", ""),
+            )
             for c in data.get("crosswalks", [])
         ]
-        fields = tuple(FieldSpec(name=f["name"], type=f.get("type", "string"), label_vi=f.get("label_vi", ""),
-                                 label_en=f.get("label_en", ""), required=f.get("required", False))
-                       for f in meta.get("fields", []))
+        fields = tuple(
+            FieldSpec(
+                name=f["name"],
+                type=f.get("type", "string"),
+                label_vi=f.get("label_vi", ""),
+                label_en=f.get("label_en", ""),
+                required=f.get("required", False),
+            )
+            for f in meta.get("fields", [])
+        )
         return CatalogSource(
-            code=meta["code"], name_vi=meta["name_vi"], name_en=meta["name_en"],
-            owner_agency=meta["owner_agency"], decision=meta.get("decision", ""),
-            description=meta.get("description", ""), fields=fields, items=lambda: items,
-            crosswalks=lambda: crosswalks, source=meta.get("source", ""), licence=meta.get("licence", ""),
+            code=meta["code"],
+            name_vi=meta["name_vi"],
+            name_en=meta["name_en"],
+            owner_agency=meta["owner_agency"],
+            decision=meta.get("decision", ""),
+            description=meta.get("description", ""),
+            fields=fields,
+            items=lambda: items,
+            crosswalks=lambda: crosswalks,
+            source=meta.get("source", ""),
+            licence=meta.get("licence", ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidItem(f"not a vnegov catalogue export: {exc}", field="file") from None

@@ -40,20 +40,36 @@ def catalog_page(
     catalog = service.access_catalog(session, code)
     on = valid_on or today_vn()
     result = service.list_items(
-        session, code, valid_on=on, q=q or None, level=level or None, parent=parent or None,
-        page=page, page_size=PAGE_SIZE,
+        session,
+        code,
+        valid_on=on,
+        q=q or None,
+        level=level or None,
+        parent=parent or None,
+        page=page,
+        page_size=PAGE_SIZE,
     )
     pages = pages_of(request)
     template = "catalogs/_items.html" if pages.is_fragment(request) else "catalogs/catalog.html"
     return pages.render(
-        request, template, catalog=catalog, result=result, q=q, level=level, parent=parent, valid_on=on,
+        request,
+        template,
+        catalog=catalog,
+        result=result,
+        q=q,
+        level=level,
+        parent=parent,
+        valid_on=on,
         last_page=max(1, -(-result.total // PAGE_SIZE)),
     )
 
 
 @router.get("/{code}/items/{item}")
 def item_page(
-    code: str, item: str, request: Request, session: ReadSession,
+    code: str,
+    item: str,
+    request: Request,
+    session: ReadSession,
     valid_on: Annotated[date | None, Query()] = None,
 ) -> Response:
     catalog = service.access_catalog(session, code)
@@ -63,6 +79,12 @@ def item_page(
     children_on = on if detail.current else (shown.valid_to or shown.valid_from or on)
     children = service.list_items(session, code, valid_on=children_on, parent=item, page_size=200)
     return pages_of(request).render(
-        request, "catalogs/item.html", catalog=catalog, detail=detail, shown=shown, children=children,
-        valid_on=on, children_on=children_on,
+        request,
+        "catalogs/item.html",
+        catalog=catalog,
+        detail=detail,
+        shown=shown,
+        children=children,
+        valid_on=on,
+        children_on=children_on,
     )

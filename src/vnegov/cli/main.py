@@ -46,8 +46,10 @@ def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bo
         console.print(f"demo API keys: {creds}")
     application = create_app(settings, component_names=names, db=db)
     host, port = host or settings.host, port or settings.port
-    console.print(f"serving {', '.join(application.state.component_names)} at http://{host}:{port}  "
-                  f"(API docs: http://{host}:{port}/api/docs)")
+    console.print(
+        f"serving {', '.join(application.state.component_names)} at http://{host}:{port}  "
+        f"(API docs: http://{host}:{port}/api/docs)"
+    )
     uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
 
 
@@ -83,7 +85,9 @@ def db_upgrade(target: Annotated[str, typer.Argument()] = "heads") -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(target: Annotated[str, typer.Argument(help="Revision, or 'base' to drop everything")]) -> None:
+def db_downgrade(
+    target: Annotated[str, typer.Argument(help="Revision, or 'base' to drop everything")],
+) -> None:
     """Revert migrations down to TARGET."""
     migrate.downgrade(open_database(), target)
     console.print(f"downgraded to {target}")
@@ -117,8 +121,9 @@ def keys_create(
     """Create an API key; the secret is printed once."""
     db = open_database()
     with db.transaction() as session:
-        key = auth.create_key(session, actor=SYSTEM, agency_code=agency, name=name,
-                              roles=("platform-admin",) if admin else ())
+        key = auth.create_key(
+            session, actor=SYSTEM, agency_code=agency, name=name, roles=("platform-admin",) if admin else ()
+        )
     print(key.token)
 
 

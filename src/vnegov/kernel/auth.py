@@ -45,7 +45,9 @@ def create_key(
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     session.add(
-        ApiKey(key_id=key_id, secret_sha256=_hash(secret), name=name, agency_code=agency_code, roles=list(roles))
+        ApiKey(
+            key_id=key_id, secret_sha256=_hash(secret), name=name, agency_code=agency_code, roles=list(roles)
+        )
     )
     audit.record(
         session,
@@ -81,4 +83,6 @@ def revoke_key(session: Session, *, actor: Principal, key_id: str) -> None:
     if key is None:
         raise NotFound(f"API key {key_id} not found", key_id=key_id)
     key.revoked_at = now()
-    audit.record(session, actor=actor, action="kernel.api_key.revoke", object_type="api_key", object_id=key_id)
+    audit.record(
+        session, actor=actor, action="kernel.api_key.revoke", object_type="api_key", object_id=key_id
+    )

@@ -32,9 +32,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from vnegov.kernel.clock import VN_TZ
 
 __all__ = [
     "OFFICE_CLOSE",
@@ -47,7 +48,6 @@ __all__ = [
     "submission_deadline",
 ]
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_CLOSE = time(17, 0)
 """End of office hours (hết giờ làm việc) used for procedure deadlines."""
 

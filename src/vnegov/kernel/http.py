@@ -95,9 +95,7 @@ def _current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
 
 
-def problem(
-    request: Request, status: int, *, code: str, detail: str, **extra: Any
-) -> JSONResponse:
+def problem(request: Request, status: int, *, code: str, detail: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": HTTPStatus(status).phrase,
@@ -119,7 +117,11 @@ def _wants_html(request: Request) -> bool:
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("query", "path", "body", "header") else list(map(str, loc))
+    parts = (
+        [str(p) for p in loc[1:]]
+        if loc and loc[0] in ("query", "path", "body", "header")
+        else list(map(str, loc))
+    )
     return ".".join(parts) or "body"
 
 
@@ -139,8 +141,11 @@ def install(app: FastAPI, html_errors: HtmlErrorRenderer | None = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _field_path(tuple(e.get("loc", ()))), "location": (e.get("loc") or ["body"])[0],
-             "message": e.get("msg", "invalid")}
+            {
+                "field": _field_path(tuple(e.get("loc", ()))),
+                "location": (e.get("loc") or ["body"])[0],
+                "message": e.get("msg", "invalid"),
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
@@ -19,7 +20,7 @@ def _add_request_id(_logger: object, _name: str, event: dict[str, object]) -> di
 
 def configure(level: str = "INFO", json: bool = True) -> None:
     """Route stdlib logging and structlog through one renderer (JSON in production)."""
-    shared = [
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -46,4 +47,5 @@ def configure(level: str = "INFO", json: bool = True) -> None:
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)  # type: ignore[no-any-return]
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

@@ -17,9 +17,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-HTTP_REQUESTS = Counter(
-    "vnegov_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("vnegov_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "vnegov_http_request_duration_seconds",
     "Time to answer an HTTP request",
@@ -32,6 +30,6 @@ DOMAIN_ERRORS = Counter("vnegov_domain_errors_total", "Domain errors answered", 
 def render() -> tuple[bytes, str]:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(Path("data"), description="Where SQLite files, keys and demo secrets live")
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default: SQLite file under data_dir"
-    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file under data_dir")
     host: str = "127.0.0.1"
     port: int = 8000
     instance: str = Field("VN", description="Data-exchange instance identifier (X-Road style)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -23,7 +23,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 current_language: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="vi")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> gettext.NullTranslations:
     po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if not po.exists():

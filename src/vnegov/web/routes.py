@@ -23,8 +23,12 @@ def home(request: Request) -> Response:
     links: dict[str, str] = request.app.state.component_links
     components: list[dict[str, Any]] = [
         {
-            "number": c.number, "name_vi": c.name_vi, "name_en": c.name_en, "package": c.package,
-            "running": c.package in running, "link": links.get(c.package),
+            "number": c.number,
+            "name_vi": c.name_vi,
+            "name_en": c.name_en,
+            "package": c.package,
+            "running": c.package in running,
+            "link": links.get(c.package),
         }
         for c in COMPONENTS
     ]
@@ -48,8 +52,9 @@ def readyz(request: Request) -> Response:
     except Exception as exc:  # any failure means "not ready"; say which
         checks["database"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @ops.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

@@ -58,7 +58,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogs_item")),
         sa.ForeignKeyConstraint(
-            ["catalog_id"], ["catalogs_catalog.id"], ondelete="CASCADE",
+            ["catalog_id"],
+            ["catalogs_catalog.id"],
+            ondelete="CASCADE",
             name=op.f("fk_catalogs_item_catalog_id_catalogs_catalog"),
         ),
         sa.UniqueConstraint("catalog_id", "code", "valid_from", name="uq_catalogs_item_version"),
@@ -78,7 +80,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(500), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogs_crosswalk")),
         sa.ForeignKeyConstraint(
-            ["catalog_id"], ["catalogs_catalog.id"], ondelete="CASCADE",
+            ["catalog_id"],
+            ["catalogs_catalog.id"],
+            ondelete="CASCADE",
             name=op.f("fk_catalogs_crosswalk_catalog_id_catalogs_catalog"),
         ),
     )
@@ -95,7 +99,9 @@ def upgrade() -> None:
         sa.Column("data", JSONType, nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_catalogs_change")),
         sa.ForeignKeyConstraint(
-            ["catalog_id"], ["catalogs_catalog.id"], ondelete="CASCADE",
+            ["catalog_id"],
+            ["catalogs_catalog.id"],
+            ondelete="CASCADE",
             name=op.f("fk_catalogs_change_catalog_id_catalogs_catalog"),
         ),
     )
