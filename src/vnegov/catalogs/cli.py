@@ -15,6 +15,7 @@ from rich.table import Table
 from vnegov.catalogs import service
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
+from vnegov.kernel.errors import InvalidInput
 
 app = typer.Typer(help="Shared catalogues (danh mục dùng chung): list, import, export.", no_args_is_help=True)
 console = Console()
@@ -43,13 +44,16 @@ def import_(
     ] = None,
 ) -> None:
     """Import a catalogue export (JSON), or every built-in dataset. Idempotent."""
-    from vnegov.catalogs.sources.registry import ALL_SOURCES
+    if file is not None:
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"cannot read {file}: {exc}", field="file") from None
+        sources = [service.source_from_export(document)]
+    else:
+        from vnegov.catalogs.sources.registry import ALL_SOURCES
 
-    sources = (
-        [service.source_from_export(json.loads(file.read_text(encoding="utf-8")))]
-        if file
-        else list(ALL_SOURCES)
-    )
+        sources = list(ALL_SOURCES)
     db = _db()
     with _progress() as progress:
         for source in sources:

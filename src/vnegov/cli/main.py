@@ -141,20 +141,12 @@ for _component in components.available():
 
 
 def main() -> None:
+    """Entry point: usage errors exit 2 (typer's own handling); domain errors exit with their code."""
     try:
-        app(standalone_mode=False)
+        app()
     except DomainError as exc:
         console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
         sys.exit(exit_code_for(exc))
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

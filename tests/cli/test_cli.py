@@ -1,0 +1,129 @@
+"""The `vnegov` command: migrations, keys, catalogue export/import, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Caller
+from vnegov.kernel.settings import Settings
+
+
+def vnegov(*args: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "VNEGOV_DATABASE_URL": database_url,
+        "VNEGOV_DATA_DIR": str(data_dir),
+        "PATH": "/usr/bin:/bin",
+        "VNEGOV_LOG_JSON": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "vnegov.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def test_db_current_says_up_to_date(database_url: str, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = vnegov("db", "current", database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "up to date" in r.stdout
+    assert "20261127_01_catalogs" in r.stdout
+
+
+def test_export_then_import_round_trip(
+    database_url: str,
+    db,
+    tmp_path: Path,
+    make_catalog,
+    ministry_finance: Caller,  # type: ignore[no-untyped-def]
+) -> None:
+    from vnegov.catalogs import schemas, service
+
+    code = make_catalog(ministry_finance)
+    with db.transaction() as session:
+        service.create_item(
+            session,
+            actor=ministry_finance.principal,
+            catalog=code,
+            item_in=schemas.ItemCreate(code="01", name_vi="Hà Nội", level="province"),
+        )
+    out = tmp_path / "export.json"
+    r = vnegov("catalogs", "export", code, "--out", str(out), database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert [i["code"] for i in document["items"]] == ["01"]
+
+    # Import it under a new code into the same database: a copy with the same items.
+    document["catalog"]["code"] = code + "-copy"
+    out.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    r = vnegov("catalogs", "import", str(out), database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    with db.read() as session:
+        assert service.get_item(session, code + "-copy", "01").name_vi == "Hà Nội"  # type: ignore[union-attr]
+    again = vnegov("catalogs", "import", str(out), database_url=database_url, data_dir=tmp_path)
+    assert "'items': 0" in again.stdout  # idempotent
+
+
+def test_bad_input_gets_a_clear_error_and_exit_code(database_url: str, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = vnegov(
+        "catalogs",
+        "export",
+        "no-such",
+        "--out",
+        str(tmp_path / "x.json"),
+        database_url=database_url,
+        data_dir=tmp_path,
+    )
+    assert r.returncode == 3
+    assert "catalogue 'no-such' does not exist" in r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"items": []}', encoding="utf-8")
+    r = vnegov("catalogs", "import", str(bad), database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 2
+    assert "not a vnegov catalogue export" in r.stderr
+    r = vnegov("serve", "nonsense", database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 2
+    assert "unknown component" in r.stderr
+
+
+def test_keys_create_prints_a_working_key(database_url: str, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from vnegov.kernel import auth
+
+    r = vnegov(
+        "keys",
+        "create",
+        "--agency",
+        "000.00.00.H26",
+        "--name",
+        "cli test",
+        database_url=database_url,
+        data_dir=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip()
+    with db.read() as session:
+        assert auth.authenticate(session, token).agency_code == "000.00.00.H26"
+
+
+def test_env_example_lists_every_setting() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    names = {line.split("=", 1)[0] for line in text.splitlines() if line.startswith("VNEGOV_")}
+    expected = {f"VNEGOV_{name.upper()}" for name, f in Settings.model_fields.items() if name != "catalogs"}
+    expected |= {
+        f"VNEGOV_CATALOGS__{n.upper()}" for n in Settings.model_fields["catalogs"].annotation.model_fields
+    }  # type: ignore[union-attr]
+    assert expected == names
+
+
+@pytest.mark.parametrize("command", ["up", "serve", "db", "seed", "catalogs", "keys"])
+def test_help_for_every_command(command: str, database_url: str, tmp_path: Path) -> None:
+    r = vnegov(command, "--help", database_url=database_url, data_dir=tmp_path)
+    assert r.returncode == 0
+    assert "Usage" in r.stdout
