@@ -69,10 +69,9 @@ def _write_private(path: Path, text: str) -> None:
 
 def prepare(
     settings: Settings, *, seed: bool, progress: Callable[[str, int], None] | None = None
-) -> Database:
-    """Migrate the database to the latest schema and, if asked, seed demo data."""
+) -> tuple[Database, dict[str, Any] | None]:
+    """Migrate the database to the latest schema and, if asked, seed demo data (with its report)."""
     db = open_database(settings)
     migrate.upgrade(db)
-    if seed:
-        seed_demo(db, settings, progress)
-    return db
+    report = seed_demo(db, settings, progress) if seed else None
+    return db, report

@@ -7,7 +7,7 @@ Exit codes: 0 success, 1 unexpected error, 2 invalid input, 3 not found, 4 confl
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -40,7 +40,7 @@ def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bo
     settings = get_settings()
     vlogging.configure(settings.log_level, settings.log_json)
     console.print(f"[bold]vnegov[/bold]: database {settings.resolved_database_url.split('@')[-1]}")
-    db = bootstrap.prepare(settings, seed=seed, progress=None)
+    db, _report = _prepare_with_progress(seed)
     creds = settings.data_dir / bootstrap.DEMO_CREDENTIALS
     if seed and creds.exists():
         console.print(f"demo API keys: {creds}")
@@ -51,6 +51,28 @@ def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bo
         f"(API docs: http://{host}:{port}/api/docs)"
     )
     uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+def _prepare_with_progress(seed: bool) -> tuple[Database, dict[str, Any] | None]:
+    """Migrate and (if asked) seed, with a progress bar while reference data loads."""
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+    settings = get_settings()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}: {task.completed} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(component: str, n: int) -> None:
+            if component not in tasks:
+                tasks[component] = progress.add_task(f"loading {component}", total=None)
+            progress.advance(tasks[component], n)
+
+        return bootstrap.prepare(settings, seed=seed, progress=advance)
 
 
 @app.command()
@@ -105,10 +127,8 @@ def db_current() -> None:
 @app.command()
 def seed() -> None:
     """Migrate, then load demo and reference data (idempotent)."""
-    settings = get_settings()
-    db = bootstrap.prepare(settings, seed=False)
-    report = bootstrap.seed_demo(db, settings)
-    for name, summary in report.items():
+    _db, report = _prepare_with_progress(seed=True)
+    for name, summary in (report or {}).items():
         console.print(f"{name}: {summary}")
 
 
