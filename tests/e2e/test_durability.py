@@ -19,10 +19,19 @@ from vnegov.catalogs import service
 
 def _start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    env = {**os.environ, "VNEGOV_DATABASE_URL": database_url, "VNEGOV_DATA_DIR": str(data_dir),
-           "VNEGOV_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "vnegov.cli.main", "serve", "catalogs", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "VNEGOV_DATABASE_URL": database_url,
+        "VNEGOV_DATA_DIR": str(data_dir),
+        "VNEGOV_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vnegov.cli.main", "serve", "catalogs", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -35,8 +44,13 @@ def _start_server(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[b
     raise RuntimeError("server did not start")
 
 
-def test_acknowledged_writes_survive_kill_9(database_url: str, db, make_catalog, ministry_finance: Caller,  # type: ignore[no-untyped-def]
-                                             tmp_path: Path) -> None:
+def test_acknowledged_writes_survive_kill_9(
+    database_url: str,
+    db,
+    make_catalog,
+    ministry_finance: Caller,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     catalog = make_catalog(ministry_finance, levels=())
     proc, base = _start_server(database_url, tmp_path)
     acknowledged: list[str] = []
