@@ -120,13 +120,13 @@ def _caller(db: Database, agency: str, name: str, roles: tuple[str, ...] = ()) -
 @pytest.fixture(scope="session")
 def ministry_finance(db: Database) -> Caller:
     """Bộ Tài chính (statistics): owns the administrative-units catalogue."""
-    return _caller(db, "000.00.00.G12", "MOF statistics system")
+    return _caller(db, "G12", "MOF statistics system")
 
 
 @pytest.fixture(scope="session")
 def province_hanoi(db: Database) -> Caller:
     """UBND thành phố Hà Nội: owns catalogues of its own, not the national ones."""
-    return _caller(db, "000.00.00.H26", "Hanoi LGSP")
+    return _caller(db, "H24", "Hanoi LGSP")
 
 
 @pytest.fixture(scope="session")

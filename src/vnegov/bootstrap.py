@@ -23,7 +23,7 @@ DEMO_CREDENTIALS = "demo-credentials.json"
 # newcomer can try writes; the secrets are generated here and written only under data_dir.
 DEMO_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("G22", "Platform operator (demo)", ("platform-admin",)),
-    ("000.00.00.G12", "Ministry of Finance — statistics (demo)", ()),
+    ("G12", "Ministry of Finance — statistics (demo)", ()),
 )
 
 

@@ -191,7 +191,7 @@ def test_every_write_is_audited_and_announced(
     with db.read() as s:
         entry = s.scalars(sa.select(AuditLogEntry).where(AuditLogEntry.object_id == f"{cat}/01")).one()
         assert entry.action == "catalogs.item.created"
-        assert entry.agency_code == "000.00.00.G12"
+        assert entry.agency_code == "G12"
         assert entry.actor == ministry_finance.principal.subject
         assert entry.after["name_vi"] == "Hà Nội"
         assert entry.request_id
@@ -370,3 +370,16 @@ def test_export_csv_and_json_round_trip(
     doc = client.get(f"{API}/{cat}/export").json()
     assert doc["catalog"]["code"] == cat
     assert [i["code"] for i in doc["items"]] == ["01"]
+
+
+def test_owner_must_be_a_current_agency(client: TestClient, operator: Caller, reference_data) -> None:  # type: ignore[no-untyped-def]
+    body = {"code": "test-owner-check", "name_vi": "Thử", "name_en": "Test", "owner_agency": "X99"}
+    r = client.post(API, json=body, headers=operator.headers)
+    assert r.status_code == 422
+    assert r.json()["field"] == "owner_agency"
+    # Hà Giang's committee code was closed when the province merged on 1/7/2025.
+    closed = client.post(API, json={**body, "owner_agency": "H22"}, headers=operator.headers)
+    assert closed.status_code == 422
+    ok = client.post(API, json={**body, "owner_agency": "G12"}, headers=operator.headers)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["owner_agency"] == "G12"

@@ -271,7 +271,7 @@ def test_registry_lists_every_catalogue_once_agencies_first() -> None:
 
 def test_owner_agencies_are_current_level_1_agencies() -> None:
     today = date(2025, 7, 1)
-    current = {r.attributes["code_qcvn102"] for r in _on(AGENCIES.items(), today) if r.level == "1"}
+    current = {r.code for r in _on(AGENCIES.items(), today) if r.level == "1"}
     for s in ALL_SOURCES:
         assert s.owner_agency in current, s.code
 

@@ -100,7 +100,7 @@ def test_keys_create_prints_a_working_key(database_url: str, db, tmp_path: Path)
         "keys",
         "create",
         "--agency",
-        "000.00.00.H26",
+        "H24",
         "--name",
         "cli test",
         database_url=database_url,
@@ -109,7 +109,7 @@ def test_keys_create_prints_a_working_key(database_url: str, db, tmp_path: Path)
     assert r.returncode == 0, r.stderr
     token = r.stdout.strip()
     with db.read() as session:
-        assert auth.authenticate(session, token).agency_code == "000.00.00.H26"
+        assert auth.authenticate(session, token).agency_code == "H24"
 
 
 def test_env_example_lists_every_setting() -> None:

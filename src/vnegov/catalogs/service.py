@@ -435,11 +435,25 @@ def _record_change(
     outbox.emit(session, EVENT_TOPIC, {"catalog": catalog.code, "code": code, "change": change})
 
 
+AGENCIES = "agencies"
+
+
+def _check_agency_exists(session: Session, agency_code: str) -> None:
+    """The owner must be a current agency of the agencies catalogue, once that catalogue exists."""
+    if session.scalar(sa.select(Catalog.id).where(Catalog.code == AGENCIES)) is None:
+        return  # bootstrapping: the agencies catalogue itself is being created
+    if get_item(session, AGENCIES, agency_code) is None:
+        raise InvalidItem(
+            f"'{agency_code}' is not a current agency code (catalogue '{AGENCIES}')", field="owner_agency"
+        )
+
+
 def create_catalog(
     session: Session, *, actor: Principal, catalog_in: schemas.CatalogCreate
 ) -> schemas.CatalogRead:
     owner = catalog_in.owner_agency or actor.agency_code
     _check_owner(actor, owner)
+    _check_agency_exists(session, owner)
     if session.scalar(sa.select(Catalog.id).where(Catalog.code == catalog_in.code)) is not None:
         raise CatalogExists(f"catalogue '{catalog_in.code}' already exists", field="code")
     row = Catalog(

@@ -255,7 +255,7 @@ ADMIN_UNITS = CatalogSource(
     code="admin-units",
     name_vi="Danh mục đơn vị hành chính",
     name_en="Administrative units",
-    owner_agency="000.00.00.G12",
+    owner_agency="G12",
     decision="Quyết định 124/2004/QĐ-TTg; Nghị quyết 202/2025/QH15",
     description=(
         "Provinces, districts and communes with their GSO codes: the three-tier list in force until "
