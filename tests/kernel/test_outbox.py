@@ -82,3 +82,25 @@ def test_background_thread_delivers_on_commit(db: Database) -> None:
         assert got.wait(10)
     finally:
         dispatcher.stop()
+
+
+def test_idle_dispatcher_does_not_spin(db: Database) -> None:
+    import time
+
+    class Counting(OutboxDispatcher):
+        rounds = 0
+
+        def run_once(self) -> int:
+            Counting.rounds += 1
+            return super().run_once()
+
+    dispatcher = Counting(db, poll_seconds=30)
+    dispatcher.start()
+    try:
+        time.sleep(0.3)
+        with db.transaction() as session:  # a commit that queued nothing must not wake it
+            session.execute(sa.text("SELECT 1"))
+        time.sleep(0.3)
+    finally:
+        dispatcher.stop()
+    assert Counting.rounds <= 3  # the first drain at start, and the final one at stop

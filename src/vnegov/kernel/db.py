@@ -119,14 +119,15 @@ class Database:
             make_engine(url, **engine_kwargs) if self.engine.dialect.name == "sqlite" else self.engine
         )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[dict[str, Any]], None]] = []
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def on_commit(self, hook: Callable[[], None]) -> None:
-        """Run `hook` after every successful commit (e.g. wake the outbox dispatcher)."""
+    def on_commit(self, hook: Callable[[dict[str, Any]], None]) -> None:
+        """Run `hook(session.info)` after every successful commit (e.g. wake the outbox dispatcher
+        when the transaction queued events)."""
         self._after_commit.append(hook)
 
     @contextmanager
@@ -140,9 +141,10 @@ class Database:
             session.rollback()
             raise
         finally:
+            info = dict(session.info)
             session.close()
         for hook in self._after_commit:
-            hook()
+            hook(info)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

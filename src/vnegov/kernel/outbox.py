@@ -29,6 +29,7 @@ from vnegov.kernel.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
+EMITTED = "vnegov.outbox.emitted"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ Handler = Callable[[Event], None]
 
 def emit(session: Session, topic: str, payload: Any) -> None:
     """Queue an event; it is delivered only if the caller's transaction commits."""
+    session.info[EMITTED] = True
     session.add(OutboxMessage(topic=topic, payload=payload, request_id=current_request_id()))
 
 
@@ -64,7 +66,13 @@ class OutboxDispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        db.on_commit(self._wake.set)
+        # Wake only for transactions that queued events; waking on every commit would make the
+        # dispatcher's own commits wake it again, a busy loop.
+        db.on_commit(self._on_commit)
+
+    def _on_commit(self, info: dict[str, Any]) -> None:
+        if info.get(EMITTED):
+            self._wake.set()
 
     def subscribe(self, topic_prefix: str, handler: Handler) -> None:
         """Deliver every event whose topic starts with `topic_prefix` ("" for all) to `handler`."""
@@ -76,6 +84,14 @@ class OutboxDispatcher:
     def run_once(self) -> int:
         """Deliver one batch of due events; returns how many were delivered."""
         delivered = 0
+        with self.db.read() as session:  # a cheap look first: no write lock while idle
+            due = session.scalar(
+                sa.select(OutboxMessage.id)
+                .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.available_at <= now())
+                .limit(1)
+            )
+        if due is None:
+            return 0
         with self.db.transaction() as session:
             query = (
                 sa.select(OutboxMessage)
