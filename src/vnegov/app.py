@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vnegov import __version__, components
 from vnegov.kernel import http
@@ -89,13 +90,32 @@ def _html_errors(request: Request, status: int, detail: str, extra: dict[str, An
 
 
 def _install_language(app: FastAPI, default: str) -> None:
-    @app.middleware("http")
-    async def language(request: Request, call_next: Callable[[Request], Any]) -> Response:
+    app.add_middleware(LanguageMiddleware, default=default)
+
+
+class LanguageMiddleware:
+    """Vietnamese unless `?lang=` or the `lang` cookie says otherwise; `?lang=` is remembered."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         query_lang = request.query_params.get("lang")
-        chosen = i18n.negotiate(query_lang, request.cookies.get("lang"), default)
+        chosen = i18n.negotiate(query_lang, request.cookies.get("lang"), self.default)
         i18n.current_language.set(chosen)
-        response: Response = await call_next(request)
+        extra = [(b"content-language", chosen.encode())]
         if query_lang in i18n.LANGUAGES:
-            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="lax")
-        response.headers.setdefault("Content-Language", chosen)
-        return response
+            cookie = f"lang={chosen}; Max-Age={365 * 24 * 3600}; Path=/; SameSite=lax"
+            extra.append((b"set-cookie", cookie.encode()))
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)

@@ -131,6 +131,29 @@ def _like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
+_COUNTS: dict[tuple[Any, ...], int] = {}
+_COUNTS_MAX = 4096
+_WROTE = "catalogs.wrote"
+
+
+def _cached_count(session: Session, key: tuple[Any, ...], where: list[Any]) -> int:
+    """Matching rows for a filter, remembered per catalogue revision (any write bumps it).
+
+    Counting the ~14,000 versions of the administrative units takes milliseconds on every page;
+    the answer only changes when the catalogue does, and the revision is in the key.
+    """
+    if session.info.get(_WROTE):  # uncommitted changes: the revision may yet be rolled back
+        return int(session.scalar(sa.select(sa.func.count()).select_from(CatalogItem).where(*where)) or 0)
+    full_key = (str(session.get_bind().engine.url), *key)
+    total = _COUNTS.get(full_key)
+    if total is None:
+        total = int(session.scalar(sa.select(sa.func.count()).select_from(CatalogItem).where(*where)) or 0)
+        if len(_COUNTS) >= _COUNTS_MAX:
+            _COUNTS.clear()
+        _COUNTS[full_key] = total
+    return total
+
+
 def list_items(
     session: Session,
     catalog: str,
@@ -161,7 +184,7 @@ def list_items(
                 CatalogItem.code.startswith(q.strip(), autoescape=True),
             )
         )
-    total = session.scalar(sa.select(sa.func.count()).select_from(CatalogItem).where(*where)) or 0
+    total = _cached_count(session, (row.code, row.revision, on, parent, level, q), where)
     rows = session.scalars(
         sa.select(CatalogItem)
         .where(*where)
@@ -197,56 +220,74 @@ def get_item(
     session: Session, catalog: str, code: str, *, valid_on: date | None = None
 ) -> schemas.ItemRead | None:
     """The item's version valid on `valid_on` (today by default), or None."""
-    catalog_id = session.scalar(sa.select(Catalog.id).where(Catalog.code == catalog))
-    if catalog_id is None:
-        raise CatalogNotFound(catalog)
     row = session.scalar(
         sa.select(CatalogItem)
-        .where(
-            CatalogItem.catalog_id == catalog_id, CatalogItem.code == code, _valid_on(valid_on or today_vn())
-        )
+        .join(Catalog, Catalog.id == CatalogItem.catalog_id)
+        .where(Catalog.code == catalog, CatalogItem.code == code, _valid_on(valid_on or today_vn()))
         .limit(1)
     )
-    return _item_read(row) if row is not None else None
+    if row is None:
+        _catalog_row(session, catalog)  # CatalogNotFound rather than "no such item"
+        return None
+    return _item_read(row)
 
 
-def _crosswalk_entries(
-    session: Session, catalog_id: int, column: Any, code: str
-) -> list[schemas.CrosswalkEntry]:
-    rows = session.scalars(
-        sa.select(Crosswalk)
-        .where(Crosswalk.catalog_id == catalog_id, column == code)
-        .order_by(Crosswalk.effective, Crosswalk.id)
-    )
-    return [
-        schemas.CrosswalkEntry(
-            from_code=r.from_code, to_code=r.to_code, effective=r.effective, kind=r.kind, note=r.note
+def _crosswalk_links(
+    session: Session, catalog_id: int, code: str
+) -> tuple[list[schemas.CrosswalkEntry], list[schemas.CrosswalkEntry]]:
+    """(successors, predecessors) of a code."""
+
+    # Two indexed lookups: an OR over both columns makes SQLite scan the catalogue's whole crosswalk.
+    def links(column: Any) -> list[schemas.CrosswalkEntry]:
+        rows = session.scalars(
+            sa.select(Crosswalk)
+            .where(Crosswalk.catalog_id == catalog_id, column == code)
+            .order_by(Crosswalk.effective, Crosswalk.id)
         )
-        for r in rows
-    ]
+        return [
+            schemas.CrosswalkEntry(
+                from_code=r.from_code, to_code=r.to_code, effective=r.effective, kind=r.kind, note=r.note
+            )
+            for r in rows
+        ]
+
+    return links(Crosswalk.from_code), links(Crosswalk.to_code)
 
 
 def access_item(
     session: Session, catalog: str, code: str, *, valid_on: date | None = None
 ) -> schemas.ItemDetail:
     """An item with its whole history, its parent, children count and crosswalk links."""
-    row = _catalog_row(session, catalog)
-    versions = _versions(session, row.id, code)
+    versions = session.scalars(
+        sa.select(CatalogItem)
+        .join(Catalog, Catalog.id == CatalogItem.catalog_id)
+        .where(Catalog.code == catalog, CatalogItem.code == code)
+    ).all()
     if not versions:
+        _catalog_row(session, catalog)  # CatalogNotFound if the catalogue itself is unknown
         raise ItemNotFound(catalog, code)
+    versions = sorted(versions, key=lambda r: r.valid_from or date.min)
+    catalog_id = versions[0].catalog_id
     on = valid_on or today_vn()
     current = _version_on(versions, on)
     shown = current or versions[-1]
+    day = _a_day_in(shown, on)
     parent = None
     if shown.parent_code:
-        parent = get_item(session, catalog, shown.parent_code, valid_on=_a_day_in(shown, on))
+        parent_row = session.scalar(
+            sa.select(CatalogItem)
+            .where(
+                CatalogItem.catalog_id == catalog_id, CatalogItem.code == shown.parent_code, _valid_on(day)
+            )
+            .limit(1)
+        )
+        parent = _item_read(parent_row) if parent_row is not None else None
     children = session.scalar(
         sa.select(sa.func.count())
         .select_from(CatalogItem)
-        .where(
-            CatalogItem.catalog_id == row.id, CatalogItem.parent_code == code, _valid_on(_a_day_in(shown, on))
-        )
+        .where(CatalogItem.catalog_id == catalog_id, CatalogItem.parent_code == code, _valid_on(day))
     )
+    successors, predecessors = _crosswalk_links(session, catalog_id, code)
     return schemas.ItemDetail(
         catalog=catalog,
         code=code,
@@ -254,8 +295,8 @@ def access_item(
         history=[_item_read(v) for v in versions],
         parent=parent,
         children_count=int(children or 0),
-        successors=_crosswalk_entries(session, row.id, Crosswalk.from_code, code),
-        predecessors=_crosswalk_entries(session, row.id, Crosswalk.to_code, code),
+        successors=successors,
+        predecessors=predecessors,
     )
 
 
@@ -391,6 +432,7 @@ def _lock_for_write(session: Session, actor: Principal, code: str) -> Catalog:
     """The catalogue row, checked for ownership, with its revision bumped (and row-locked)."""
     row = _catalog_row(session, code)
     _check_owner(actor, row.owner_agency)
+    session.info[_WROTE] = True
     session.execute(
         sa.update(Catalog)
         .where(Catalog.id == row.id)

@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vnegov.kernel import auth, metrics
 from vnegov.kernel.context import Principal, current_request_id, new_request_id, request_id_var
@@ -162,25 +163,41 @@ def install(app: FastAPI, html_errors: HtmlErrorRenderer | None = None) -> None:
         log.exception("unhandled error", exc_info=exc)
         return respond(request, 500, "internal_error", "An unexpected error occurred; it has been logged.")
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        rid = request.headers.get("x-request-id") or new_request_id()
+    app.add_middleware(RequestContextMiddleware)
+
+
+class RequestContextMiddleware:
+    """Request id (from `X-Request-Id` or new) in logs, audit rows and the response; timings.
+
+    A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` costs a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
+        rid = incoming or new_request_id()
         # Each request runs in its own task context, so the variable needs no reset; leaving it
         # set lets the outermost 500 handler still report the request id.
-        request_id_var.set(rid[:64])
+        request_id_var.set(rid)
         started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        route_name = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        metrics.HTTP_LATENCY.labels(request.method, route_name).observe(elapsed)
-        metrics.HTTP_REQUESTS.labels(request.method, route_name, str(response.status_code)).inc()
-        response.headers["X-Request-Id"] = rid[:64]
-        return response
+        status = 500
 
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1"))]
+            await send(message)
 
-def html_fragment_fallback(request: Request, status: int, detail: str, extra: dict[str, Any]) -> Response:
-    """A minimal error fragment for when no page renderer is installed."""
-    from html import escape
-
-    return HTMLResponse(f'<div class="error" role="alert">{escape(detail)}</div>', status_code=status)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            metrics.HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
