@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -87,4 +87,6 @@ def item_page(
         children=children,
         valid_on=on,
         children_on=children_on,
+        one_day=timedelta(days=1),
+        field_labels={f.name: (f.label_vi or f.name, f.label_en or f.name) for f in catalog.fields},
     )
