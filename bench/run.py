@@ -28,10 +28,10 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from vnegov.catalogs.sources.admin_units import ADMIN_UNITS
 
 from vnegov import migrate
 from vnegov.catalogs import service
+from vnegov.catalogs.sources.admin_units import ADMIN_UNITS
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
 
