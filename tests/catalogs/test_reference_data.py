@@ -70,3 +70,10 @@ def test_reference_catalogues_are_listed(client: TestClient, reference_data) -> 
         "document-types",
         "dossier-statuses",
     } <= codes
+
+
+def test_search_folds_d_with_stroke_on_every_engine(client: TestClient, reference_data) -> None:  # type: ignore[no-untyped-def]
+    # "đ" is a letter of its own, not d + a mark: Unicode folding alone would miss "Điện Biên".
+    for q in ("dien bien", "ĐIỆN BIÊN", "Điện Biên"):
+        r = client.get(f"{API}/items", params={"q": q, "level": "province", "valid_on": "2025-07-01"})
+        assert [i["code"] for i in r.json()["items"]] == ["11"], q
