@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 
 from vnegov import migrate
@@ -86,6 +90,33 @@ def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as c:
         yield c
+
+
+# ----------------------------------------------------------------------------- a real server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 # ----------------------------------------------------------------------------- the cast
@@ -165,3 +196,13 @@ def make_catalog(db: Database) -> Callable[..., str]:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def platform_pki(app, db: Database):  # type: ignore[no-untyped-def]
+    """The platform's own CA hierarchy, OCSP responders and TSA, made as on first start."""
+    from vnegov.signing import service
+
+    with db.transaction() as session:
+        service.ensure_pki(session, app.state.signing)
+    return app.state.signing

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vnegov import __version__, components
 from vnegov.kernel import http
 from vnegov.kernel.db import Database
+from vnegov.kernel.jobs import JobRunner
 from vnegov.kernel.outbox import OutboxDispatcher
 from vnegov.kernel.settings import Settings, get_settings
 from vnegov.web import i18n
@@ -44,12 +45,15 @@ def create_app(
     dispatcher = OutboxDispatcher(db, poll_seconds=settings.outbox_poll_seconds)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jobs = JobRunner([job for c in selected if c.jobs for job in c.jobs(app)])
         if background:
             dispatcher.start()
+            jobs.start()
         try:
             yield
         finally:
+            jobs.stop()
             dispatcher.stop()
 
     app = FastAPI(
@@ -75,6 +79,8 @@ def create_app(
     app.include_router(ops)
     app.include_router(web_router)
     for component in selected:
+        if component.setup is not None:
+            component.setup(app, settings, db)
         for router in (component.api_router, *component.extra_routers, component.views_router):
             if router is not None:
                 app.include_router(router)

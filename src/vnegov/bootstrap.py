@@ -41,7 +41,7 @@ def seed_demo(
             continue
         with db.transaction() as session:
             callback = (lambda n, c=component.name: progress(c, n)) if progress else None
-            report[component.name] = component.seed(session, SYSTEM, callback)
+            report[component.name] = component.seed(session, SYSTEM, callback, settings)
     return report
 
 

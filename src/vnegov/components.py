@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, FastAPI
     from sqlalchemy.orm import Session
 
     from vnegov.kernel.context import Principal
+    from vnegov.kernel.db import Database
+    from vnegov.kernel.jobs import Job
+    from vnegov.kernel.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,16 @@ class ComponentSpec:
     api_router: APIRouter | None = None
     extra_routers: tuple[APIRouter, ...] = ()
     views_router: APIRouter | None = None
-    seed: Callable[[Session, Principal, Callable[[int], None] | None], Any] | None = None
+    seed: Callable[[Session, Principal, Callable[[int], None] | None, Settings], Any] | None = None
+    setup: Callable[[FastAPI, Settings, Database], None] | None = None  # at app creation
+    jobs: Callable[[FastAPI], list[Job]] | None = None  # periodic work while the app runs
     cli: Any = None  # a typer.Typer, mounted as `vnegov <name> ...`
     templates: Path | None = None
     nav: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (path, label_vi, label_en)
 
 
 # In dependency order: a component comes after those it stands on.
-COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs",)
+COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs", "vnegov.signing")
 
 KERNEL_MIGRATIONS = Path(__file__).parent / "kernel" / "migrations"
 

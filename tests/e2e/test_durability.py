@@ -12,8 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, Caller
-from tests.e2e.conftest import _free_port
+from tests.conftest import ROOT, Caller, _free_port
 from vnegov.catalogs import service
 
 

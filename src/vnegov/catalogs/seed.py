@@ -7,9 +7,12 @@ from sqlalchemy.orm import Session
 from vnegov.catalogs import service
 from vnegov.catalogs.service import Progress
 from vnegov.kernel.context import Principal
+from vnegov.kernel.settings import Settings
 
 
-def seed(session: Session, actor: Principal, progress: Progress | None = None) -> dict[str, dict[str, int]]:
+def seed(
+    session: Session, actor: Principal, progress: Progress | None = None, settings: Settings | None = None
+) -> dict[str, dict[str, int]]:
     """Import every published catalogue (idempotent: a second run adds nothing)."""
     from vnegov.catalogs.sources.registry import ALL_SOURCES
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,22 @@ class CatalogSettings(BaseModel):
 
     page_size_default: int = 50
     page_size_max: int = 1000
+
+
+class SigningSettings(BaseModel):
+    """Electronic transaction system (component 16): PKI, CRL, OCSP, time-stamps, signatures."""
+
+    key_passphrase: SecretStr | None = Field(
+        None, description="Encrypts CA and service keys at rest; default: generated under data_dir/secrets"
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL written into certificates (CRL, OCSP, CA issuers)"
+    )
+    key_algorithm: str = "ecdsa-p256"
+    crl_validity_hours: int = 24
+    ocsp_validity_minutes: int = 60
+    tsa_policy_oid: str = "2.25.143238767107780418409599143049453415804"
+    max_upload_bytes: int = 25 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -38,6 +54,7 @@ class Settings(BaseSettings):
     seed_demo: bool = True
     outbox_poll_seconds: float = 2.0
     catalogs: CatalogSettings = CatalogSettings()
+    signing: SigningSettings = SigningSettings()
 
     @property
     def resolved_database_url(self) -> str:
