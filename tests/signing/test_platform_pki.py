@@ -353,3 +353,33 @@ def test_garbage_protocol_requests_get_protocol_errors(client: TestClient, platf
     wrong_type = client.post("/pki/tsa", content=b"x", headers={"Content-Type": "text/plain"})
     assert wrong_type.status_code == 422
     assert wrong_type.json()["field"] == "content-type"
+
+
+def test_cached_ocsp_answers_do_not_outlive_a_revocation(
+    client: TestClient,
+    ministry_finance: Caller,
+    platform_pki,  # type: ignore[no-untyped-def]
+) -> None:
+    from cryptography.x509 import ocsp
+
+    issued = _issue(
+        client,
+        ministry_finance,
+        profile="tls_client",
+        common_name="cache test",
+        key_passphrase="a long passphrase",
+    ).json()
+    leaf = x509.load_pem_x509_certificate(issued["certificate"]["certificate_pem"].encode())
+    gov = x509.load_der_x509_certificate(client.get("/pki/ca/gov.crt").content)
+    request = ocsp.OCSPRequestBuilder().add_certificate(leaf, gov, hashes.SHA256()).build()  # no nonce
+    der = request.public_bytes(serialization.Encoding.DER)
+
+    def ask() -> ocsp.OCSPCertStatus:
+        r = client.post("/pki/ocsp", content=der, headers={"Content-Type": "application/ocsp-request"})
+        return ocsp.load_der_ocsp_response(r.content).certificate_status
+
+    assert ask() == ocsp.OCSPCertStatus.GOOD
+    assert ask() == ocsp.OCSPCertStatus.GOOD  # served from the cache
+    serial = issued["certificate"]["serial"]
+    client.post(f"{API}/certificates/{serial}/revoke", json={}, headers=ministry_finance.headers)
+    assert ask() == ocsp.OCSPCertStatus.REVOKED

@@ -12,13 +12,16 @@ the only code that touches `signing.models`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
 from sqlalchemy.orm import Session
 
 from vnegov.kernel import audit, outbox
@@ -482,6 +485,7 @@ def revoke_certificate(
     row.status, row.revoked_at, row.revocation_reason = "revoked", now(), revoke_in.reason
     session.flush()
     _publish_crl(session, ctx, row.issuer_name)
+    ctx.runtime.pop("ocsp_cache", None)  # nonce-less OCSP answers made before now are stale
     after = _certificate_read(row).model_dump(mode="json", exclude={"certificate_pem"})
     audit.record(
         session,
@@ -625,12 +629,26 @@ def refresh_crls(db: Database, ctx: SigningContext) -> list[str]:
 # --------------------------------------------------------------------------- OCSP
 
 
-def _status_lookup(session: Session, issuer: str) -> StatusLookup:
+# The session the current OCSP answer reads from: the responders are built once per process (their
+# certificates and keys never change), and their lookups read statuses through this variable.
+_ocsp_session: ContextVar[Session] = ContextVar("ocsp_session")
+
+
+def _status_lookup(issuer: str) -> StatusLookup:
     def lookup(serial: int) -> SerialStatus:
-        row = session.scalar(
-            sa.select(IssuedCertificate).where(
-                IssuedCertificate.serial_hex == _serial_hex(serial), IssuedCertificate.issuer_name == issuer
+        row = (
+            _ocsp_session.get()
+            .execute(
+                sa.select(
+                    IssuedCertificate.status,
+                    IssuedCertificate.revoked_at,
+                    IssuedCertificate.revocation_reason,
+                ).where(
+                    IssuedCertificate.serial_hex == _serial_hex(serial),
+                    IssuedCertificate.issuer_name == issuer,
+                )
             )
+            .first()
         )
         if row is None:
             return SerialStatus.unknown()
@@ -643,8 +661,10 @@ def _status_lookup(session: Session, issuer: str) -> StatusLookup:
     return lookup
 
 
-def ocsp_response(session: Session, ctx: SigningContext, request_der: bytes) -> bytes:
-    """Answer an RFC 6960 OCSP request for any issuing CA of this platform (signed by its responder)."""
+def _ocsp_responders(session: Session, ctx: SigningContext) -> list[OcspResponder]:
+    cached: list[OcspResponder] | None = ctx.runtime.get("ocsp")
+    if cached:
+        return cached
     responders = []
     for name in ISSUING:
         authority = _authority(session, name)
@@ -657,11 +677,54 @@ def ocsp_response(session: Session, ctx: SigningContext, request_der: bytes) -> 
                 issuer=ctx.certificate(authority.certificate_pem),
                 responder_certificate=ctx.certificate(cert_row.certificate_pem),
                 signer=ctx.signer(key.key_pem),
-                lookup=_status_lookup(session, name),
+                lookup=_status_lookup(name),
                 validity=ctx.ocsp_validity,
             )
         )
-    return respond_ocsp(request_der, responders)
+    ctx.runtime["ocsp"] = responders
+    return responders
+
+
+OCSP_CACHE_SECONDS = 30.0
+OCSP_CACHE_MAX = 10_000
+
+
+def ocsp_response(session: Session, ctx: SigningContext, request_der: bytes) -> bytes:
+    """Answer an RFC 6960 OCSP request for any issuing CA of this platform (signed by its responder).
+
+    A request with a nonce is always answered fresh from the database, so a revocation shows at
+    once. A request without one (the RFC 5019 lightweight profile most clients use) may get a
+    response made in the last 30 seconds: relying parties cache responses for their whole validity
+    (an hour) anyway, and this process forgets its cache the moment it revokes a certificate.
+    """
+    cacheable = _without_nonce(request_der)
+    cache: dict[bytes, tuple[float, bytes]] = ctx.runtime.setdefault("ocsp_cache", {})
+    if cacheable:
+        hit = cache.get(request_der)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+    responders = _ocsp_responders(session, ctx)
+    token = _ocsp_session.set(session)
+    try:
+        answer = respond_ocsp(request_der, responders)
+    finally:
+        _ocsp_session.reset(token)
+    if cacheable:
+        if len(cache) >= OCSP_CACHE_MAX:
+            cache.clear()
+        cache[request_der] = (time.monotonic() + OCSP_CACHE_SECONDS, answer)
+    return answer
+
+
+def _without_nonce(request_der: bytes) -> bool:
+    try:
+        request = ocsp.load_der_ocsp_request(request_der)
+        request.extensions.get_extension_for_class(x509.OCSPNonce)
+    except x509.ExtensionNotFound:
+        return True
+    except Exception:  # malformed: answered (uncached) by the responder
+        return False
+    return False
 
 
 # --------------------------------------------------------------------------- time-stamps

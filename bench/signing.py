@@ -1,0 +1,114 @@
+"""Signing benchmarks: certificate issuance, raw signatures, TSA tokens and OCSP responses.
+
+In-process figures call the service functions; HTTP figures load a real `vnegov serve signing`
+process with wrk, against `/healthz` of the same process as the baseline. Target (issue 3):
+≥ 1,000/s for TSA tokens and OCSP responses on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from common import load, rate, server
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import NameOID
+
+from vnegov.kernel.context import Principal
+from vnegov.kernel.db import Database
+from vnegov.signing import schemas, service
+from vnegov.signing.context import SigningContext
+from vnegov.signing.crypto import FileSigner, timestamp_request
+
+ISSUER = Principal(subject="bench", agency_code="G12", roles=frozenset({"platform-admin"}))
+TARGET = 1000.0
+
+
+def prepare(db: Database, ctx: SigningContext) -> None:
+    with db.transaction() as session:
+        service.ensure_pki(session, ctx)
+
+
+def _csr() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench system")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def in_process(db: Database, ctx: SigningContext, rounds: int) -> dict[str, object]:
+    csr = _csr()
+
+    def issue() -> None:
+        with db.transaction() as session:
+            service.request_certificate(
+                session,
+                actor=ISSUER,
+                ctx=ctx,
+                request_in=schemas.CertificateRequest(profile="tls_client", csr_pem=csr),
+            )
+
+    tsq = timestamp_request(hashlib.sha256(b"bench").digest())
+    ocsp_der = _ocsp_request(db, ctx, nonce=True)  # with a nonce: always answered fresh
+    ecdsa, ed25519 = FileSigner.generate("ecdsa-p256"), FileSigner.generate("ed25519")
+    data = os.urandom(1024)
+
+    def ocsp_answer() -> None:
+        with db.read() as session:
+            service.ocsp_response(session, ctx, ocsp_der)
+
+    return {
+        "issuance_per_s": rate(issue, max(50, rounds // 20)),
+        "ecdsa_p256_signatures_per_s": rate(lambda: ecdsa.sign(data), rounds),
+        "ed25519_signatures_per_s": rate(lambda: ed25519.sign(data), rounds),
+        "tsa_tokens_per_s": rate(lambda: service.timestamp_response(db, ctx, tsq), rounds),
+        "ocsp_responses_per_s": rate(ocsp_answer, rounds),
+    }
+
+
+def _ocsp_request(db: Database, ctx: SigningContext, *, nonce: bool = False) -> bytes:
+    with db.read() as session:
+        issuer = service.trust_chain(session, ctx, service.GOV)[0]
+        key = session.scalar(
+            service.sa.select(service.ServiceKey).where(service.ServiceKey.role == "ocsp:gov")
+        )
+        assert key is not None
+        cert = ctx.certificate(service._certificate_row(session, key.certificate_serial).certificate_pem)
+    builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256())
+    if nonce:
+        builder = builder.add_extension(x509.OCSPNonce(os.urandom(16)), critical=False)
+    return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def over_http(
+    url: str, db: Database, ctx: SigningContext, env: dict[str, str], seconds: int
+) -> dict[str, object]:
+    tsq = timestamp_request(hashlib.sha256(b"bench").digest(), cert_req=True)
+    lightweight = _ocsp_request(db, ctx)  # RFC 5019: no nonce, answers may be cached for 30 s
+    with_nonce = _ocsp_request(db, ctx, nonce=True)  # answered fresh from the database every time
+    kind = "application/ocsp-request"
+    with server(url, ["signing"], env) as base:
+        baseline = load(f"{base}/healthz", seconds=seconds)
+        tsa = load(f"{base}/pki/tsa", seconds=seconds, body=tsq, content_type="application/timestamp-query")
+        ocsp_cached = load(f"{base}/pki/ocsp", seconds=seconds, body=lightweight, content_type=kind)
+        ocsp_fresh = load(f"{base}/pki/ocsp", seconds=seconds, body=with_nonce, content_type=kind)
+    base_rps = float(baseline["requests_per_s"])
+
+    def vs(result: dict[str, float | str]) -> dict[str, float | str]:
+        return {**result, "vs_healthz": round(float(result["requests_per_s"]) / base_rps, 3)}
+
+    return {
+        "baseline_healthz": baseline,
+        "tsa": vs(tsa),
+        "ocsp_lightweight_cached": vs(ocsp_cached),
+        "ocsp_with_nonce_fresh": vs(ocsp_fresh),
+        "target_per_s": TARGET,
+        "meets_target": {
+            "tsa": float(tsa["requests_per_s"]) >= TARGET,
+            "ocsp_lightweight": float(ocsp_cached["requests_per_s"]) >= TARGET,
+            "ocsp_with_nonce": float(ocsp_fresh["requests_per_s"]) >= TARGET,
+        },
+    }
