@@ -72,11 +72,7 @@ def in_process(db: Database, ctx: SigningContext, rounds: int) -> dict[str, obje
 def _ocsp_request(db: Database, ctx: SigningContext, *, nonce: bool = False) -> bytes:
     with db.read() as session:
         issuer = service.trust_chain(session, ctx, service.GOV)[0]
-        key = session.scalar(
-            service.sa.select(service.ServiceKey).where(service.ServiceKey.role == "ocsp:gov")
-        )
-        assert key is not None
-        cert = ctx.certificate(service._certificate_row(session, key.certificate_serial).certificate_pem)
+        cert = service.responder_certificate(session, ctx, service.GOV)
     builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256())
     if nonce:
         builder = builder.add_extension(x509.OCSPNonce(os.urandom(16)), critical=False)

@@ -4,6 +4,7 @@
      ├── NotFound               the thing does not exist, or the caller may not know it does
      ├── Conflict               the request contradicts the current state (duplicate, retired code, …)
      ├── InvalidInput(field=…)  a value is wrong; `field` names it
+ │    └── PayloadTooLarge     an upload over the limit
      ├── Unauthenticated        no or bad credentials
      ├── PermissionDenied       authenticated, but not allowed
      └── UpstreamUnavailable    a system we depend on did not answer
@@ -46,6 +47,10 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, *, field: str, code: str | None = None, **data: Any) -> None:
         super().__init__(message, code=code, field=field, **data)
         self.field = field
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
 
 
 class Unauthenticated(DomainError):

@@ -31,6 +31,7 @@ from vnegov.kernel.errors import (
     DomainError,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
     Unauthenticated,
     UpstreamUnavailable,
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 STATUS_FOR: dict[type[DomainError], int] = {
+    PayloadTooLarge: 413,
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,

@@ -85,10 +85,7 @@ def _crls(db: Database, ctx: SigningContext) -> tuple[bool, str]:
 
 def _ocsp(db: Database, ctx: SigningContext) -> tuple[bool, str]:
     with db.read() as session:
-        key = session.scalar(sa.select(service.ServiceKey).where(service.ServiceKey.role == "ocsp:gov"))
-        if key is None:
-            return False, "no OCSP responder key"
-        cert = ctx.certificate(service._certificate_row(session, key.certificate_serial).certificate_pem)
+        cert = service.responder_certificate(session, ctx, service.GOV)
         issuer = service.trust_chain(session, ctx, service.GOV)[0]
         request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
         answer = ocsp.load_der_ocsp_response(

@@ -89,3 +89,16 @@ class SerialCounter(Base):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     next_value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Seal(Base):
+    """An agency's electronic seal (con dấu điện tử) held by the platform for server-side signing:
+    a document-signing certificate of the government CA whose key never leaves this service."""
+
+    __tablename__ = "signing_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    certificate_serial: Mapped[str] = mapped_column(sa.String(64))
+    key_pem: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,7 +67,7 @@ from vnegov.signing.errors import (
     NotHolderAgency,
     PkiNotReady,
 )
-from vnegov.signing.models import Authority, IssuedCertificate, PublishedCrl, SerialCounter, ServiceKey
+from vnegov.signing.models import Authority, IssuedCertificate, PublishedCrl, Seal, SerialCounter, ServiceKey
 
 ROOT, GOV, PUBLIC = "root", "gov", "public"
 ISSUING = (GOV, PUBLIC)
@@ -787,3 +787,77 @@ def time_stamp_authority(db: Database, ctx: SigningContext) -> TimeStampAuthorit
 def timestamp_response(db: Database, ctx: SigningContext, request_der: bytes) -> bytes:
     """Answer an RFC 3161 time-stamp request (cấp dấu thời gian)."""
     return respond_timestamp(request_der, time_stamp_authority(db, ctx))
+
+
+# --------------------------------------------------------------------------- agencies' seals
+
+
+def _agency_name(session: Session, agency_code: str) -> str:
+    """The agency's name from the shared catalogue (same platform: its published service function)."""
+    from vnegov.catalogs import service as catalogs
+
+    try:
+        item = catalogs.get_item(session, "agencies", agency_code)
+    except Exception:  # the catalogue may not be installed in this process
+        item = None
+    return item.name_vi if item is not None else f"Cơ quan {agency_code}"
+
+
+def ensure_seal(
+    session: Session, *, actor: Principal, ctx: SigningContext
+) -> tuple[FileSigner, list[x509.Certificate]]:
+    """The agency's electronic seal: its signer and chain (leaf first), made on first use.
+
+    The seal is a document-signing certificate of the government CA in the agency's name
+    (UID=MDDT:<agency code>); its key is kept encrypted here and only used for that agency.
+    """
+    if not actor.agency_code:
+        raise PermissionDenied("only an agency has a seal", code="no_agency")
+    seal = session.scalar(sa.select(Seal).where(Seal.agency_code == actor.agency_code))
+    if seal is None:
+        ca = _ca(session, ctx, GOV)
+        signer = FileSigner.generate(ctx.key_algorithm)
+        name = _agency_name(session, actor.agency_code)
+        subject = subject_name(name, organization=name)
+        identifiers = [VnIdentifier(IdentifierKind.AGENCY, actor.agency_code)]
+        cert = issue_certificate(
+            ca, subject, signer.public_key(), PROFILES["document_signing"], identifiers=identifiers
+        )
+        _record_issued(
+            session,
+            cert,
+            issuer=GOV,
+            profile="document_signing",
+            agency_code=actor.agency_code,
+            requested_by=actor.subject,
+        )
+        seal = Seal(
+            agency_code=actor.agency_code,
+            certificate_serial=_serial_hex(cert.serial_number),
+            key_pem=signer.to_pem(ctx.passphrase).decode("ascii"),
+        )
+        session.add(seal)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="signing.seal.create",
+            object_type="seal",
+            object_id=actor.agency_code,
+            after={"certificate": seal.certificate_serial},
+        )
+    cert_row = _certificate_row(session, seal.certificate_serial)
+    if cert_row.status == "revoked":
+        raise AlreadyRevoked(
+            "the agency's seal certificate is revoked; ask the operator for a new one", code="seal_revoked"
+        )
+    leaf = ctx.certificate(cert_row.certificate_pem)
+    return ctx.signer(seal.key_pem), [leaf, *trust_chain(session, ctx, GOV)]
+
+
+def responder_certificate(session: Session, ctx: SigningContext, authority: str = GOV) -> x509.Certificate:
+    """The OCSP responder certificate of an issuing CA (diagnostics and benchmarks ask about it)."""
+    key = session.scalar(sa.select(ServiceKey).where(ServiceKey.role == f"ocsp:{authority}"))
+    if key is None:
+        raise PkiNotReady(f"no OCSP responder for '{authority}'")
+    return ctx.certificate(_certificate_row(session, key.certificate_serial).certificate_pem)
