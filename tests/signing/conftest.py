@@ -5,8 +5,11 @@ The independent checks call the `openssl` command-line tool on files in a tempor
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,12 @@ from vnegov.signing.crypto import (
     create_root_ca,
     issue_with_new_key,
     subject_name,
+)
+from vnegov.signing.crypto.pkcs11 import (
+    Pkcs11Signer,
+    find_softhsm2_module,
+    generate_key_on_token,
+    refresh_pkcs11_module,
 )
 
 OpenSSL = Callable[..., subprocess.CompletedProcess[str]]
@@ -85,3 +94,55 @@ def openssl(tmp_path: Path) -> OpenSSL:
         return done
 
     return run
+
+
+# ----------------------------------------------------------------------------- SoftHSM2
+
+TOKEN = "vnegov-test"
+PIN_TOKEN = "vnegov-pin-test"  # only the wrong-PIN test logs in to it
+USER_PIN = "246810"
+SO_PIN = "13579135"
+
+
+@dataclass(frozen=True)
+class SoftHsm:
+    module: str
+    token: str
+    pin: str
+    folder: Path
+
+    def generate(self, algorithm: str = "ecdsa-p256", *, token: str | None = None) -> Pkcs11Signer:
+        label = f"{algorithm}-{uuid.uuid4().hex[:8]}"
+        return generate_key_on_token(self.module, token or self.token, self.pin, label, algorithm)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("VNEGOV_REQUIRE_HSM"):
+        pytest.fail(f"{reason}, and VNEGOV_REQUIRE_HSM is set")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
+    module = os.environ.get("VNEGOV_PKCS11_MODULE") or find_softhsm2_module()
+    util = shutil.which("softhsm2-util")
+    if module is None or not Path(module).is_file() or util is None:
+        _unavailable("SoftHSM2 not installed: no libsofthsm2.so or softhsm2-util (apt-get install softhsm2)")
+    assert module is not None and util is not None
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOFTHSM2_CONF", str(conf))
+        for label in (TOKEN, PIN_TOKEN):
+            subprocess.run(
+                [util, "--init-token", "--free", "--label", label, "--pin", USER_PIN, "--so-pin", SO_PIN],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
+        refresh_pkcs11_module(module)
+        yield SoftHsm(module, TOKEN, USER_PIN, folder)

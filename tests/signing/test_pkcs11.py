@@ -11,13 +11,7 @@ re-initialises the module (`refresh_pkcs11_module`) in case something loaded it 
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
-import subprocess
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,65 +57,16 @@ from vnegov.signing.crypto.pkcs11 import (
     HsmPinIncorrect,
     HsmTokenNotFound,
     Pkcs11Signer,
-    find_softhsm2_module,
     generate_key_on_token,
     open_pkcs11_signer,
     refresh_pkcs11_module,
 )
 
-from .conftest import OpenSSL, Pki
+from .conftest import PIN_TOKEN, OpenSSL, Pki, SoftHsm
 
-TOKEN = "vnegov-test"
-PIN_TOKEN = "vnegov-pin-test"  # only the wrong-PIN test logs in to it
-USER_PIN = "246810"
-SO_PIN = "13579135"
 AGENCY = VnIdentifier(IdentifierKind.AGENCY, "000.00.00.G12")
 REVOKED_AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 DOCUMENT = "Quyết định số 7/QĐ-UBND ký bằng khóa trong HSM\n".encode()
-
-
-@dataclass(frozen=True)
-class SoftHsm:
-    module: str
-    token: str
-    pin: str
-    folder: Path
-
-    def generate(self, algorithm: str = "ecdsa-p256", *, token: str | None = None) -> Pkcs11Signer:
-        label = f"{algorithm}-{uuid.uuid4().hex[:8]}"
-        return generate_key_on_token(self.module, token or self.token, self.pin, label, algorithm)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("VNEGOV_REQUIRE_HSM"):
-        pytest.fail(f"{reason}, and VNEGOV_REQUIRE_HSM is set")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
-    module = os.environ.get("VNEGOV_PKCS11_MODULE") or find_softhsm2_module()
-    util = shutil.which("softhsm2-util")
-    if module is None or not Path(module).is_file() or util is None:
-        _unavailable("SoftHSM2 not installed: no libsofthsm2.so or softhsm2-util (apt-get install softhsm2)")
-    assert module is not None and util is not None
-    folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    conf = folder / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
-    )
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SOFTHSM2_CONF", str(conf))
-        for label in (TOKEN, PIN_TOKEN):
-            subprocess.run(
-                [util, "--init-token", "--free", "--label", label, "--pin", USER_PIN, "--so-pin", SO_PIN],
-                check=True,
-                capture_output=True,
-                timeout=30,
-            )
-        refresh_pkcs11_module(module)
-        yield SoftHsm(module, TOKEN, USER_PIN, folder)
 
 
 def _write(tmp_path: Path, name: str, *items: x509.Certificate | x509.CertificateRevocationList) -> None:

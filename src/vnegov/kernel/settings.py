@@ -33,6 +33,9 @@ class SigningSettings(BaseModel):
     ocsp_validity_minutes: int = 60
     tsa_policy_oid: str = "2.25.143238767107780418409599143049453415804"
     max_upload_bytes: int = 25 * 1024 * 1024
+    pkcs11_module: str | None = Field(None, description="PKCS#11 library: CA keys then live on this HSM")
+    pkcs11_token: str | None = None
+    pkcs11_pin: SecretStr | None = None
 
 
 class Settings(BaseSettings):

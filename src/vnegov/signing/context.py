@@ -15,7 +15,8 @@ from typing import Any
 from cryptography import x509
 
 from vnegov.kernel.settings import Settings
-from vnegov.signing.crypto import FileSigner, IssuerUrls, load_certificate
+from vnegov.signing.crypto import FileSigner, IssuerUrls, Signer, load_certificate
+from vnegov.signing.errors import PkiNotReady
 
 PASSPHRASE_FILE = Path("secrets") / "signing-key-passphrase"
 
@@ -36,6 +37,15 @@ def resolve_passphrase(settings: Settings) -> str:
     return secret
 
 
+@dataclass(frozen=True)
+class HsmConfig:
+    """Where CA keys live when an HSM is configured (PKCS#11 module, token label, user PIN)."""
+
+    module: str
+    token: str
+    pin: str
+
+
 @dataclass
 class SigningContext:
     passphrase: str
@@ -48,7 +58,9 @@ class SigningContext:
     _signers: dict[str, FileSigner] = field(default_factory=dict, repr=False)
     _certificates: dict[str, x509.Certificate] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _hsm_signers: dict[str, Signer] = field(default_factory=dict, repr=False)
     runtime: dict[str, Any] = field(default_factory=dict, repr=False)
+    hsm: HsmConfig | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SigningContext:
@@ -61,6 +73,7 @@ class SigningContext:
             ocsp_validity=timedelta(minutes=s.ocsp_validity_minutes),
             tsa_policy=s.tsa_policy_oid,
             max_upload=s.max_upload_bytes,
+            hsm=_hsm(settings),
         )
 
     def signer(self, key_pem: str) -> FileSigner:
@@ -71,6 +84,22 @@ class SigningContext:
             found = FileSigner.from_pem(key_pem.encode(), self.passphrase)
             with self._lock:
                 self._signers[digest] = found
+        return found
+
+    def key_signer(self, backend: str, key_ref: str) -> Signer:
+        """The signer of a stored key: an encrypted PEM ("file") or a key label on the HSM ("pkcs11")."""
+        if backend == "file":
+            return self.signer(key_ref)
+        if backend != "pkcs11" or self.hsm is None:
+            raise PkiNotReady(f"this key lives in an HSM ({backend}) that is not configured here")
+        cache_key = f"pkcs11:{key_ref}"
+        with self._lock:
+            found = self._hsm_signers.get(cache_key)
+            if found is None:
+                from vnegov.signing.crypto.pkcs11 import Pkcs11Signer
+
+                found = Pkcs11Signer(self.hsm.module, self.hsm.token, self.hsm.pin, key_label=key_ref)
+                self._hsm_signers[cache_key] = found
         return found
 
     def certificate(self, pem: str) -> x509.Certificate:
@@ -87,3 +116,10 @@ class SigningContext:
             ocsp=(f"{self.base_url}/pki/ocsp",) if authority != "root" else (),
             ca_issuers=(f"{self.base_url}/pki/ca/{authority}.crt",),
         )
+
+
+def _hsm(settings: Settings) -> HsmConfig | None:
+    s = settings.signing
+    if not (s.pkcs11_module and s.pkcs11_token and s.pkcs11_pin):
+        return None
+    return HsmConfig(s.pkcs11_module, s.pkcs11_token, s.pkcs11_pin.get_secret_value())

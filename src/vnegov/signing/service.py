@@ -43,6 +43,7 @@ from vnegov.signing.crypto import (
     Revocation,
     RevocationReason,
     SerialStatus,
+    Signer,
     StatusLookup,
     TimeStampAuthority,
     VnIdentifier,
@@ -101,12 +102,12 @@ def ensure_pki(session: Session, ctx: SigningContext, *, actor: Principal = SYST
     """
     if session.scalar(sa.select(Authority.id).where(Authority.name == ROOT)) is not None:
         return False
-    root_signer = FileSigner.generate(_TITLES[ROOT][1] or ctx.key_algorithm)
+    root_signer = _new_ca_key(ctx, ROOT, _TITLES[ROOT][1] or ctx.key_algorithm)
     root_cert = create_root_ca(subject_name(_TITLES[ROOT][0], organization="vnegov"), root_signer)
     _store_authority(session, ctx, ROOT, None, root_cert, root_signer)
     root = CertificateAuthority(root_cert, root_signer, ctx.urls(ROOT))
     for name in ISSUING:
-        signer = FileSigner.generate(_TITLES[name][1] or ctx.key_algorithm)
+        signer = _new_ca_key(ctx, name, _TITLES[name][1] or ctx.key_algorithm)
         cert = create_intermediate_ca(
             root, subject_name(_TITLES[name][0], organization="vnegov"), signer.public_key()
         )
@@ -131,22 +132,36 @@ def ensure_pki(session: Session, ctx: SigningContext, *, actor: Principal = SYST
     return True
 
 
+def _new_ca_key(ctx: SigningContext, name: str, algorithm: str) -> Signer:
+    """A new CA key: on the HSM when one is configured (never leaving it), else in memory for a file."""
+    if ctx.hsm is None:
+        return FileSigner.generate(algorithm)
+    from vnegov.signing.crypto.pkcs11 import generate_key_on_token
+
+    label = f"vnegov-{name}-ca-{now():%Y%m%d%H%M%S}"
+    return generate_key_on_token(ctx.hsm.module, ctx.hsm.token, ctx.hsm.pin, label, algorithm)
+
+
 def _store_authority(
     session: Session,
     ctx: SigningContext,
     name: str,
     parent: str | None,
     cert: x509.Certificate,
-    signer: FileSigner,
+    signer: Signer,
 ) -> None:
+    if isinstance(signer, FileSigner):
+        backend, key_ref = "file", signer.to_pem(ctx.passphrase).decode("ascii")
+    else:  # on the HSM: we keep the key's label, the token keeps the key
+        backend, key_ref = "pkcs11", str(getattr(signer, "key_label", ""))
     session.add(
         Authority(
             name=name,
             title=_TITLES[name][0],
             parent_name=parent,
             certificate_pem=_pem(cert),
-            key_pem=signer.to_pem(ctx.passphrase).decode("ascii"),
-            key_backend="file",
+            key_pem=key_ref,
+            key_backend=backend,
             crl_number=0,
         )
     )
@@ -231,7 +246,9 @@ def _authority(session: Session, name: str) -> Authority:
 
 def _ca(session: Session, ctx: SigningContext, name: str) -> CertificateAuthority:
     row = _authority(session, name)
-    return CertificateAuthority(ctx.certificate(row.certificate_pem), ctx.signer(row.key_pem), ctx.urls(name))
+    return CertificateAuthority(
+        ctx.certificate(row.certificate_pem), ctx.key_signer(row.key_backend, row.key_pem), ctx.urls(name)
+    )
 
 
 def list_authorities(session: Session, ctx: SigningContext) -> list[schemas.AuthorityRead]:
@@ -547,7 +564,9 @@ def _publish_crl(session: Session, ctx: SigningContext, name: str) -> PublishedC
     authority = session.scalar(sa.select(Authority).where(Authority.name == name).with_for_update())
     if authority is None:
         raise AuthorityNotFound(name)
-    ca = CertificateAuthority(ctx.certificate(authority.certificate_pem), ctx.signer(authority.key_pem))
+    ca = CertificateAuthority(
+        ctx.certificate(authority.certificate_pem), ctx.key_signer(authority.key_backend, authority.key_pem)
+    )
     revoked = session.scalars(
         sa.select(IssuedCertificate).where(
             IssuedCertificate.issuer_name == name, IssuedCertificate.status == "revoked"
