@@ -28,7 +28,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it lives,
+# which would break later tests that call asyncio-based libraries (pyHanko) synchronously.
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 

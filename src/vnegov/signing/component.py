@@ -10,7 +10,7 @@ from vnegov.components import ComponentSpec
 from vnegov.kernel.db import Database
 from vnegov.kernel.jobs import Job
 from vnegov.kernel.settings import Settings
-from vnegov.signing import api, cli, pki_http, service
+from vnegov.signing import api, cli, pki_http, service, views
 from vnegov.signing.context import SigningContext
 from vnegov.signing.seed import seed
 
@@ -36,9 +36,11 @@ COMPONENT = ComponentSpec(
     migrations=HERE / "migrations",
     api_router=api.router,
     extra_routers=(pki_http.router,),
+    views_router=views.router,
     seed=seed,
     setup=setup,
     jobs=jobs,
     cli=cli.app,
     templates=HERE / "templates",
+    nav=(("/verify", "Xác thực chữ ký số", "Verify a signature"), ("/pki", "Chứng thư số", "Certificates")),
 )

@@ -25,6 +25,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError
 from vnegov.signing.documents._cms_read import certificates_in, read_signer_info
 from vnegov.signing.documents._evidence import Evidence, Finding, FormatProblem, failed
 from vnegov.signing.documents._paths import build_path, utc
+from vnegov.signing.documents._sync import off_loop
 from vnegov.signing.documents.pades import validation_context
 from vnegov.signing.documents.report import PdfValidatorResult, SubIndication
 from vnegov.signing.documents.trust import RevocationData, TrustStore, collect_revocation_data
@@ -120,7 +121,7 @@ def pyhanko_opinion(sig: EmbeddedPdfSignature, evidence: Evidence, trust: TrustS
     try:
         extra = (*evidence.certificates, *_tsa_certificates(evidence))
         context = validation_context(trust, extra, _revocation_for_pyhanko(evidence, trust))
-        status = validate_pdf_signature(sig, context)
+        status = off_loop(validate_pdf_signature, sig, context)
     except Exception as exc:  # an independent opinion: whatever goes wrong is reported, not raised
         log.info("pyHanko could not validate signature %s: %r", evidence.signature_id, exc)
         return PdfValidatorResult(error=f"{type(exc).__name__}: {exc}")

@@ -35,6 +35,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from vnegov.kernel.errors import DomainError, InvalidInput
 from vnegov.signing.crypto import TimestampError, verify_timestamp
 from vnegov.signing.documents._paths import build_path, display_name
+from vnegov.signing.documents._sync import off_loop
 from vnegov.signing.documents.cms import digest_name
 from vnegov.signing.documents.credential import SigningCredential, check_signing_certificate
 from vnegov.signing.documents.errors import (
@@ -221,7 +222,8 @@ def sign_pdf(
     hanko_stamper = None if level is PadesLevel.B_B or timestamper is None else HankoTimeStamper(timestamper)
     output = BytesIO()
     try:
-        signers.sign_pdf(
+        off_loop(
+            signers.sign_pdf,
             _writer(pdf),
             _metadata(credential, settings, context),
             signer=HankoSigner(credential),
