@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from common import load, rate, server
+from common import load, pdf_with_pages, rate, server
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
-from vnegov.signing import schemas, service
+from vnegov.signing import schemas, service, signatures
 from vnegov.signing.context import SigningContext
 from vnegov.signing.crypto import FileSigner, timestamp_request
 
@@ -60,8 +60,23 @@ def in_process(db: Database, ctx: SigningContext, rounds: int) -> dict[str, obje
         with db.read() as session:
             service.ocsp_response(session, ctx, ocsp_der)
 
+    seal = Principal(subject="bench", agency_code="G12")
+    one_page, hundred_pages = pdf_with_pages(1), pdf_with_pages(100)
+
+    def sign(data: bytes, name: str, level: str = "B-B") -> None:
+        signatures.sign_document(db, ctx, actor=seal, data=data, filename=name, level=level)  # type: ignore[arg-type]
+
+    pades_rounds = max(10, rounds // 100)
     return {
         "issuance_per_s": rate(issue, max(50, rounds // 20)),
+        "jws_seal_signatures_per_s_through_service": rate(
+            lambda: sign(b'{"maHoSo": "G12-1"}', "x.json"), max(50, rounds // 10)
+        ),
+        "pades_b_b_per_s_1_page": rate(lambda: sign(one_page, "1.pdf"), pades_rounds),
+        "pades_b_b_per_s_100_pages": rate(lambda: sign(hundred_pages, "100.pdf"), pades_rounds),
+        "pades_b_t_per_s_1_page": rate(lambda: sign(one_page, "1.pdf", "B-T"), pades_rounds),
+        "pades_b_lt_per_s_1_page": rate(lambda: sign(one_page, "1.pdf", "B-LT"), pades_rounds),
+        "pdf_100_pages_bytes": len(hundred_pages),
         "ecdsa_p256_signatures_per_s": rate(lambda: ecdsa.sign(data), rounds),
         "ed25519_signatures_per_s": rate(lambda: ed25519.sign(data), rounds),
         "tsa_tokens_per_s": rate(lambda: service.timestamp_response(db, ctx, tsq), rounds),

@@ -444,6 +444,9 @@ def verify_timestamp(
     The TSA certificate comes from the token or from `tsa_certificate`; its chain is not validated here.
     """
     token = _token_from(response_or_token)
+    # Serialise before the checks touch it: asn1crypto then re-encodes the whole token (certificates
+    # included) on every later dump(), ~45 ms, where the untouched original costs microseconds.
+    token_der = bytes(token.dump())
     if token["content_type"].native != "signed_data":
         raise TimestampError("the token is not CMS SignedData")
     signed_data = token["content"]
@@ -466,7 +469,7 @@ def verify_timestamp(
     _check_imprint(tst, data, digest)
     if nonce is not None and tst["nonce"].native != nonce:
         raise TimestampError("the token's nonce is not the one we sent")
-    return _summary(tst, certificate, token.dump())
+    return _summary(tst, certificate, token_der)
 
 
 def _summary(tst: tsp.TSTInfo, certificate: x509.Certificate, token_der: bytes) -> TimeStampToken:
