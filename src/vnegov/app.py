@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vnegov import __version__, components
-from vnegov.kernel import http
+from vnegov.kernel import http, web_auth
 from vnegov.kernel.db import Database
 from vnegov.kernel.jobs import JobRunner
 from vnegov.kernel.outbox import OutboxDispatcher
@@ -73,7 +74,13 @@ def create_app(
     nav = [entry for c in selected for entry in c.nav]
     app.state.pages = Pages([c.templates for c in selected if c.templates], nav)
 
+    app.state.session_secret = web_auth.session_secret(settings)
     http.install(app, html_errors=_html_errors)
+
+    @app.exception_handler(web_auth.LoginRequired)
+    async def login_required(request: Request, exc: web_auth.LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.data.get('next', '/')}", status_code=303)
+
     _install_language(app, settings.default_language)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(ops)

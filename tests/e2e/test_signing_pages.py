@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -52,3 +53,29 @@ def test_pki_page_shows_the_health_of_the_chain(live_server: str, page, platform
     page.locator("#status table").wait_for()
     assert "All working" in page.locator("#status").inner_text()
     assert page.locator("#status .badge.on").count() == 6  # the summary and five checks
+
+
+def test_an_official_requests_and_revokes_a_certificate(
+    live_server: str,
+    page,
+    province_hanoi: Caller,  # type: ignore[no-untyped-def]
+    platform_pki,
+) -> None:
+    page.goto(f"{live_server}/signing/certificates")
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("Khóa API").fill(province_hanoi.token)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/signing/certificates$"))
+
+    page.get_by_label("Mục đích").select_option("document_signing")
+    page.get_by_label("Tên (khi không gửi CSR)").fill("Phạm Thị Dung")
+    page.get_by_label("Mã định danh, ví dụ CCCD:001090001234").fill("CCCD:001190004321")
+    page.get_by_label("Mật khẩu bảo vệ khóa được tạo cho bạn").fill("a long passphrase")
+    page.get_by_role("button", name="Gửi đề nghị").click()
+    page.wait_for_load_state()
+    assert "BEGIN ENCRYPTED PRIVATE KEY" in page.locator("#private-key").input_value()
+    row = page.locator("tbody tr", has_text="Phạm Thị Dung").first
+    assert "còn hiệu lực" in row.inner_text()
+    row.get_by_role("button", name="Thu hồi").click()
+    page.wait_for_load_state()
+    assert "đã thu hồi" in page.locator("tbody tr", has_text="Phạm Thị Dung").first.inner_text()

@@ -194,14 +194,19 @@ def test_public_pages(client: TestClient, platform_pki) -> None:  # type: ignore
 
 
 def test_never_a_signature_from_a_revoked_seal(
-    client: TestClient, province_hanoi: Caller, platform_pki  # type: ignore[no-untyped-def]
+    client: TestClient,
+    province_hanoi: Caller,
+    platform_pki,  # type: ignore[no-untyped-def]
 ) -> None:
     first = _sign(client, province_hanoi, b"to-trinh v1", "to-trinh.txt")
     assert first.status_code == 200, first.text
     seal_serial = first.headers["x-signing-certificate"]
     time.sleep(2.1)  # past the time-stamp's second and its 1 s accuracy: clearly signed before revocation
-    r = client.post(f"{API}/certificates/{seal_serial}/revoke", json={"reason": "key_compromise"},
-                    headers=province_hanoi.headers)
+    r = client.post(
+        f"{API}/certificates/{seal_serial}/revoke",
+        json={"reason": "key_compromise"},
+        headers=province_hanoi.headers,
+    )
     assert r.status_code == 200, r.text
     again = _sign(client, province_hanoi, b"to-trinh v2", "to-trinh.txt")
     assert again.status_code == 409

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     default_language: str = "vi"
     seed_demo: bool = True
     outbox_poll_seconds: float = 2.0
+    session_secret: SecretStr | None = Field(
+        None, description="Signs page session cookies; default: generated under data_dir/secrets"
+    )
     catalogs: CatalogSettings = CatalogSettings()
     signing: SigningSettings = SigningSettings()
 

@@ -42,5 +42,9 @@ COMPONENT = ComponentSpec(
     jobs=jobs,
     cli=cli.app,
     templates=HERE / "templates",
-    nav=(("/verify", "Xác thực chữ ký số", "Verify a signature"), ("/pki", "Chứng thư số", "Certificates")),
+    nav=(
+        ("/verify", "Xác thực chữ ký số", "Verify a signature"),
+        ("/pki", "Tổ chức chứng thực", "Certificate authorities"),
+        ("/signing/certificates", "Chứng thư số của cơ quan", "Agency certificates"),
+    ),
 )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from vnegov.kernel.http import ReadSession, get_db
-from vnegov.signing import diagnostics, service, signatures
+from vnegov.kernel import web_auth
+from vnegov.kernel.context import Principal
+from vnegov.kernel.errors import DomainError
+from vnegov.kernel.http import ReadSession, get_db, status_for
+from vnegov.kernel.web_auth import PagePrincipal
+from vnegov.signing import diagnostics, schemas, service, signatures
 from vnegov.signing.api import limit_upload, read_limited
 from vnegov.signing.pki_http import signing_context
 from vnegov.web.pages import pages_of
@@ -51,3 +57,105 @@ def pki_page(request: Request, session: ReadSession) -> Response:
 async def pki_status(request: Request) -> Response:
     report = await run_in_threadpool(diagnostics.run, get_db(request), signing_context(request))
     return pages_of(request).render(request, "signing/_status.html", health=report)
+
+
+# --------------------------------------------------------------------------- for officials (signed in)
+
+
+def _csrf(request: Request) -> str:
+    return web_auth.csrf_token(request.app.state.session_secret, request.cookies.get(web_auth.COOKIE, ""))
+
+
+def _certificates_page(
+    request: Request,
+    actor: Principal,
+    *,
+    issued: schemas.IssuedCertificate | None = None,
+    error: str | None = None,
+    field: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    with get_db(request).read() as session:
+        page = service.list_certificates(session, actor=actor, page_size=200)
+    return pages_of(request).render(
+        request,
+        "signing/certificates.html",
+        status_code=status_code,
+        actor=actor,
+        page=page,
+        issued=issued,
+        error=error,
+        field=field,
+        csrf=_csrf(request),
+    )
+
+
+@router.get("/signing/certificates")
+def certificates_page(request: Request, actor: PagePrincipal) -> Response:
+    return _certificates_page(request, actor)
+
+
+@router.post("/signing/certificates")
+def request_certificate_form(
+    request: Request,
+    actor: PagePrincipal,
+    csrf: Annotated[str, Form()],
+    profile: Annotated[str, Form()],
+    common_name: Annotated[str, Form()] = "",
+    identifiers: Annotated[str, Form()] = "",
+    dns_names: Annotated[str, Form()] = "",
+    csr_pem: Annotated[str, Form()] = "",
+    key_passphrase: Annotated[str, Form()] = "",
+) -> Response:
+    web_auth.check_csrf(request, request.app.state.session_secret, csrf)
+    try:
+        request_in = schemas.CertificateRequest.model_validate(
+            {
+                "profile": profile,
+                "common_name": common_name or None,
+                "identifiers": identifiers.split(),
+                "dns_names": dns_names.split(),
+                "csr_pem": csr_pem or None,
+                "key_passphrase": key_passphrase or None,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "form"
+        return _certificates_page(
+            request, actor, error=f"{name}: {first['msg']}", field=name, status_code=422
+        )
+    try:
+        with get_db(request).transaction() as session:
+            issued = service.request_certificate(
+                session, actor=actor, ctx=signing_context(request), request_in=request_in
+            )
+    except DomainError as exc:
+        return _certificates_page(
+            request, actor, error=exc.message, field=exc.data.get("field"), status_code=status_for(exc)
+        )
+    return _certificates_page(request, actor, issued=issued, status_code=201)
+
+
+@router.post("/signing/certificates/{serial}/revoke")
+def revoke_form(
+    request: Request,
+    serial: str,
+    actor: PagePrincipal,
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "unspecified",
+) -> Response:
+    web_auth.check_csrf(request, request.app.state.session_secret, csrf)
+    try:
+        revoke_in = schemas.Revoke.model_validate({"reason": reason})
+        with get_db(request).transaction() as session:
+            service.revoke_certificate(
+                session, actor=actor, ctx=signing_context(request), serial=serial, revoke_in=revoke_in
+            )
+    except ValidationError:
+        return _certificates_page(
+            request, actor, error="reason: not a revocation reason", field="reason", status_code=422
+        )
+    except DomainError as exc:
+        return _certificates_page(request, actor, error=exc.message, status_code=status_for(exc))
+    return RedirectResponse("/signing/certificates", status_code=303)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from vnegov import migrate
-from vnegov.kernel import metrics
+from vnegov.kernel import metrics, web_auth
+from vnegov.kernel.errors import Unauthenticated
 from vnegov.kernel.http import get_db
 from vnegov.web.framework import ALWAYS_PRESENT, COMPONENTS
 from vnegov.web.pages import pages_of
@@ -35,6 +36,47 @@ def home(request: Request) -> Response:
     return pages_of(request).render(
         request, "home.html", components=components, running_count=sum(c["running"] for c in components)
     )
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no open redirect to another host)."""
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return pages_of(request).render(request, "login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(request: Request, api_key: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    db = get_db(request)
+    try:
+        with db.read() as session:
+            _principal, cookie = web_auth.login(session, request.app.state.session_secret, api_key)
+    except Unauthenticated as exc:
+        return pages_of(request).render(
+            request, "login.html", status_code=401, next=_safe_next(next), error=exc.message
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        web_auth.COOKIE,
+        cookie,
+        max_age=web_auth.LIFETIME_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(web_auth.COOKIE)
+    return response
 
 
 @ops.get("/healthz", summary="Liveness: the process answers")

@@ -1,0 +1,112 @@
+"""Signing in to the pages (đăng nhập trang quản trị) until the identity component takes over.
+
+An official signs in with an API key of their agency; the browser then holds a cookie naming the
+key and an expiry, signed with HMAC-SHA256 (never the key's secret). Every request re-checks that
+the key still exists and is not revoked. Forms carry a CSRF token derived from the cookie, and the
+cookie is HttpOnly and SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vnegov.kernel import auth
+from vnegov.kernel.context import Principal
+from vnegov.kernel.errors import DomainError, PermissionDenied, Unauthenticated
+from vnegov.kernel.settings import Settings
+
+COOKIE = "vnegov_session"
+LIFETIME_SECONDS = 8 * 3600
+SECRET_FILE = Path("secrets") / "session-key"
+
+
+class LoginRequired(DomainError):
+    """Raised by page dependencies; the app answers with a redirect to /login."""
+
+    code = "login_required"
+
+
+def session_secret(settings: Settings) -> bytes:
+    """The HMAC key for session cookies: from settings, or generated once under data_dir."""
+    if settings.session_secret is not None and settings.session_secret.get_secret_value():
+        return settings.session_secret.get_secret_value().encode()
+    path = settings.data_dir / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_bytes().strip()
+
+
+def _sign(secret: bytes, payload: bytes) -> str:
+    return base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
+
+
+def make_cookie(secret: bytes, key_id: str, now: float | None = None) -> str:
+    payload = json.dumps({"k": key_id, "e": int((now or time.time()) + LIFETIME_SECONDS)}).encode()
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_sign(secret, payload)}"
+
+
+def _read_cookie(secret: bytes, value: str) -> str | None:
+    body, _, signature = value.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        data = json.loads(payload)
+    except (ValueError, TypeError):
+        return None
+    if not hmac.compare_digest(signature, _sign(secret, payload)) or data.get("e", 0) < time.time():
+        return None
+    key_id = data.get("k")
+    return key_id if isinstance(key_id, str) else None
+
+
+def login(session: Session, secret: bytes, api_key: str) -> tuple[Principal, str]:
+    """Check the API key; the principal and the cookie value to set."""
+    principal = auth.authenticate(session, api_key.strip())
+    return principal, make_cookie(secret, principal.subject.removeprefix("apikey:"))
+
+
+def csrf_token(secret: bytes, cookie: str) -> str:
+    return _sign(secret, b"csrf:" + cookie.encode())
+
+
+def check_csrf(request: Request, secret: bytes, token: str | None) -> None:
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie or not token or not hmac.compare_digest(token, csrf_token(secret, cookie)):
+        raise PermissionDenied(
+            "the form has expired or did not come from this site; reload the page", code="csrf"
+        )
+
+
+def _page_principal(request: Request) -> Principal:
+    secret: bytes = request.app.state.session_secret
+    key_id = _read_cookie(secret, request.cookies.get(COOKIE, ""))
+    if key_id is None:
+        raise LoginRequired("please sign in", next=quote(str(request.url.path)))
+    with request.app.state.db.read() as session:
+        try:
+            return auth.principal_for_key_id(session, key_id)
+        except Unauthenticated:
+            raise LoginRequired(
+                "your key was revoked; sign in again", next=quote(str(request.url.path))
+            ) from None
+
+
+PagePrincipal = Annotated[Principal, Depends(_page_principal)]
