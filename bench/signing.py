@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from common import load, pdf_with_pages, rate, server
+from common import load, rate, server
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,6 +22,7 @@ from vnegov.kernel.db import Database
 from vnegov.signing import schemas, service, signatures
 from vnegov.signing.context import SigningContext
 from vnegov.signing.crypto import FileSigner, timestamp_request
+from vnegov.signing.documents.sample import sample_pdf
 
 ISSUER = Principal(subject="bench", agency_code="G12", roles=frozenset({"platform-admin"}))
 TARGET = 1000.0
@@ -61,7 +62,7 @@ def in_process(db: Database, ctx: SigningContext, rounds: int) -> dict[str, obje
             service.ocsp_response(session, ctx, ocsp_der)
 
     seal = Principal(subject="bench", agency_code="G12")
-    one_page, hundred_pages = pdf_with_pages(1), pdf_with_pages(100)
+    one_page, hundred_pages = sample_pdf(), sample_pdf(pages=100, lines_per_page=40)
 
     def sign(data: bytes, name: str, level: str = "B-B") -> None:
         signatures.sign_document(db, ctx, actor=seal, data=data, filename=name, level=level)  # type: ignore[arg-type]
