@@ -59,7 +59,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(database_url: str, components: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+def server(
+    database_url: str, components: list[str], env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
     """`vnegov serve COMPONENT...` in its own process on loopback; yields its base URL."""
     port = free_port()
     full_env = {
@@ -69,7 +71,17 @@ def server(database_url: str, components: list[str], env: dict[str, str] | None 
         **(env or {}),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vnegov.cli.main", "serve", *components, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "vnegov.cli.main",
+            "serve",
+            *components,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=full_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

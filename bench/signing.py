@@ -107,6 +107,8 @@ def over_http(
         tsa = load(f"{base}/pki/tsa", seconds=seconds, body=tsq, content_type="application/timestamp-query")
         ocsp_cached = load(f"{base}/pki/ocsp", seconds=seconds, body=lightweight, content_type=kind)
         ocsp_fresh = load(f"{base}/pki/ocsp", seconds=seconds, body=with_nonce, content_type=kind)
+    with server(url, ["signing"], env, workers=2) as base:  # one worker per core, as deployed
+        ocsp_fresh_2 = load(f"{base}/pki/ocsp", seconds=seconds, body=with_nonce, content_type=kind)
     base_rps = float(baseline["requests_per_s"])
 
     def vs(result: dict[str, float | str]) -> dict[str, float | str]:
@@ -117,10 +119,12 @@ def over_http(
         "tsa": vs(tsa),
         "ocsp_lightweight_cached": vs(ocsp_cached),
         "ocsp_with_nonce_fresh": vs(ocsp_fresh),
+        "ocsp_with_nonce_fresh_2_workers": ocsp_fresh_2,
         "target_per_s": TARGET,
         "meets_target": {
             "tsa": float(tsa["requests_per_s"]) >= TARGET,
             "ocsp_lightweight": float(ocsp_cached["requests_per_s"]) >= TARGET,
             "ocsp_with_nonce": float(ocsp_fresh["requests_per_s"]) >= TARGET,
+            "ocsp_with_nonce_2_workers": float(ocsp_fresh_2["requests_per_s"]) >= TARGET,
         },
     }

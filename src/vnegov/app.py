@@ -132,3 +132,12 @@ class LanguageMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_language)
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several worker processes (`vnegov serve --workers N`): the components to
+    serve come from VNEGOV_SERVE_COMPONENTS, set by the parent process."""
+    import os
+
+    names = [n for n in os.environ.get("VNEGOV_SERVE_COMPONENTS", "").split(",") if n]
+    return create_app(component_names=names or None)

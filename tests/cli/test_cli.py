@@ -128,3 +128,16 @@ def test_help_for_every_command(command: str, database_url: str, tmp_path: Path)
     r = vnegov(command, "--help", database_url=database_url, data_dir=tmp_path)
     assert r.returncode == 0
     assert "Usage" in r.stdout
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    r = vnegov(
+        "serve",
+        "catalogs",
+        "--port",
+        "1",
+        database_url=f"sqlite:///{tmp_path / 'empty.db'}",
+        data_dir=tmp_path,
+    )
+    assert r.returncode == 1
+    assert "vnegov db upgrade" in r.stderr

@@ -32,7 +32,18 @@ def open_database() -> Database:
     return bootstrap.open_database()
 
 
-def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bool) -> None:
+def _serve(
+    names: list[str] | None,
+    host: str | None,
+    port: int | None,
+    *,
+    embedded: bool,
+    seed: bool,
+    workers: int = 1,
+) -> None:
+    import os
+    import tempfile
+
     import uvicorn
 
     from vnegov.app import create_app
@@ -40,17 +51,47 @@ def _serve(names: list[str] | None, host: str | None, port: int | None, seed: bo
     settings = get_settings()
     vlogging.configure(settings.log_level, settings.log_json)
     console.print(f"[bold]vnegov[/bold]: database {settings.resolved_database_url.split('@')[-1]}")
-    db, _report = _prepare_with_progress(seed)
-    creds = settings.data_dir / bootstrap.DEMO_CREDENTIALS
-    if seed and creds.exists():
-        console.print(f"demo API keys: {creds}")
-    application = create_app(settings, component_names=names, db=db)
+    if embedded:  # `vnegov up`: migrate and seed as needed, one process owns the database
+        db, _report = _prepare_with_progress(seed)
+        creds = settings.data_dir / bootstrap.DEMO_CREDENTIALS
+        if seed and creds.exists():
+            console.print(f"demo API keys: {creds}")
+    else:  # production: migrations are an explicit step, never raced by several starting processes
+        db = open_database()
+        pending = migrate.pending_revisions(db)
+        if pending:
+            console.print(
+                f"[red]the database needs migrating[/red] ({', '.join(sorted(pending))}): "
+                "run `vnegov db upgrade` first"
+            )
+            raise typer.Exit(1)
     host, port = host or settings.host, port or settings.port
+    shown = ", ".join(names or [c.name for c in components.available()])
     console.print(
-        f"serving {', '.join(application.state.component_names)} at http://{host}:{port}  "
+        f"serving {shown} at http://{host}:{port} with {workers} worker(s)  "
         f"(API docs: http://{host}:{port}/api/docs)"
     )
-    uvicorn.run(application, host=host, port=port, log_config=None, proxy_headers=True)
+    if workers > 1:
+        db.dispose()
+        os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="vnegov-metrics-"))
+        uvicorn.run(
+            "vnegov.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=True,
+        )
+        return
+    uvicorn.run(
+        create_app(settings, component_names=names, db=db),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+    )
 
 
 def _prepare_with_progress(seed: bool) -> tuple[Database, dict[str, Any] | None]:
@@ -82,7 +123,7 @@ def up(
     seed: Annotated[bool, typer.Option(help="Seed demo and reference data on first start")] = True,
 ) -> None:
     """Everything in one process (the embedded default): migrate, seed, serve all components."""
-    _serve(None, host, port, seed and get_settings().seed_demo)
+    _serve(None, host, port, embedded=True, seed=seed and get_settings().seed_demo)
 
 
 @app.command()
@@ -90,13 +131,17 @@ def serve(
     component: Annotated[list[str], typer.Argument(help="Components to serve in this process")],
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core)")] = 1,
 ) -> None:
-    """Serve a subset of components (production: one or a few per process, shared PostgreSQL)."""
+    """Serve a subset of components (production: one or a few per process, shared PostgreSQL).
+
+    The database must be migrated first (`vnegov db upgrade`); nothing is seeded.
+    """
     try:
         components.select(component)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="COMPONENT") from None
-    _serve(component, host, port, seed=False)
+    _serve(component, host, port, embedded=False, seed=False, workers=workers)
 
 
 @db_app.command("upgrade")
