@@ -100,3 +100,17 @@ def test_unexpected_errors_are_a_generic_500_problem(settings, db: Database) -> 
     assert r.status_code == 500
     assert r.json()["code"] == "internal_error"
     assert "secret internals" not in r.text
+
+
+def test_generated_secrets_are_private_and_the_same_for_every_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vnegov.kernel.secret_files import read_or_create
+
+    path = tmp_path / "secrets" / "x"
+    with ThreadPoolExecutor(8) as pool:
+        values = set(pool.map(lambda _: read_or_create(path), range(32)))
+    assert len(values) == 1
+    assert len(values.pop()) >= 40
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -12,8 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import secrets
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +23,7 @@ from sqlalchemy.orm import Session
 from vnegov.kernel import auth
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import DomainError, PermissionDenied, Unauthenticated
+from vnegov.kernel.secret_files import read_or_create
 from vnegov.kernel.settings import Settings
 
 COOKIE = "vnegov_session"
@@ -42,16 +41,7 @@ def session_secret(settings: Settings) -> bytes:
     """The HMAC key for session cookies: from settings, or generated once under data_dir."""
     if settings.session_secret is not None and settings.session_secret.get_secret_value():
         return settings.session_secret.get_secret_value().encode()
-    path = settings.data_dir / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32))
-    return path.read_bytes().strip()
+    return read_or_create(settings.data_dir / SECRET_FILE).encode()
 
 
 def _sign(secret: bytes, payload: bytes) -> str:

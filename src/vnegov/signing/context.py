@@ -4,8 +4,6 @@ base URL, and a cache of decrypted keys (decrypting PKCS#8 costs ~100 ms; it is 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +12,7 @@ from typing import Any
 
 from cryptography import x509
 
+from vnegov.kernel.secret_files import read_or_create
 from vnegov.kernel.settings import Settings
 from vnegov.signing.crypto import FileSigner, IssuerUrls, Signer, load_certificate
 from vnegov.signing.errors import PkiNotReady
@@ -26,18 +25,7 @@ def resolve_passphrase(settings: Settings) -> str:
     configured = settings.signing.key_passphrase
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
-    path = settings.data_dir / PASSPHRASE_FILE
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker process made it first
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secret)
-    return secret
+    return read_or_create(settings.data_dir / PASSPHRASE_FILE)
 
 
 @dataclass(frozen=True)
