@@ -1,0 +1,218 @@
+"""Message log records (bản ghi nhật ký thông điệp) and their hash chain (chuỗi băm).
+
+One `MessageLogEntry` per call through a gateway: ids, parties, user, issue, times, SHA-256 of the
+request and response bodies, status and sizes. Entries are numbered from 1 and chained::
+
+    hash = SHA-256(bytes.fromhex(previous_hash) || canonical_bytes(entry))
+
+where `previous_hash` is the previous entry's `hash` (32 zero bytes for entry 1, `GENESIS_HASH`) and
+`canonical_bytes` is the encoding below (format version 1). Editing any field of an entry changes its
+hash; deleting or reordering entries breaks the links; recomputing the whole tail is caught by the signed
+and time-stamped chain heads (`seal`).
+
+Canonical encoding, version 1: UTF-8 JSON of every field except `hash`, keys sorted, no whitespace
+(separators "," and ":"), non-ASCII characters as themselves (not \\u escapes), integers in decimal,
+times as RFC 3339 UTC with exactly six fraction digits and "Z" (``2025-01-02T03:04:05.000006Z``),
+hashes as lowercase hex. With only strings and integers this is the same as RFC 8785 (JCS), so other
+languages can re-create it. Keys: ``client gateway_id issue message_id previous_hash query_id
+request_hash request_size request_time response_hash response_size response_time seq service status
+user_id v``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+FORMAT_VERSION = 1
+"""The version of the canonical encoding new entries use (stored in each entry as `version`)."""
+
+GENESIS_HASH = "00" * 32
+"""The `previous_hash` of entry 1: 32 zero bytes, hex."""
+
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+"""A lowercase SHA-256 hex digest."""
+_CHAIN_FIELDS = ("sequence", "previous_hash", "hash")
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTip:
+    """Where the chain ends: the last entry's sequence number and hash (0 and `GENESIS_HASH` if empty)."""
+
+    sequence: int = 0
+    hash: str = GENESIS_HASH
+
+
+GENESIS = ChainTip()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageLogEntry:
+    """One call through a gateway, as logged before its answer goes back (bản ghi nhật ký thông điệp).
+
+    `client` is the client subsystem ("VN/GOV/G12/DVC"), `service` the service called
+    ("VN/GOV/G01/DANCU/verify/v1"). `request_hash`/`response_hash` are SHA-256 hex of the bodies
+    (`body_hash`). Times must be timezone-aware; they are kept in UTC. `previous_hash` and `hash` are
+    empty until the entry is chained (`chain`, `next_entry`).
+    """
+
+    sequence: int
+    message_id: str
+    query_id: str = ""
+    client: str
+    service: str
+    user_id: str = ""
+    issue: str = ""
+    request_time: datetime
+    response_time: datetime
+    request_hash: str
+    response_hash: str
+    status: int
+    request_size: int
+    response_size: int
+    gateway_id: str
+    previous_hash: str = ""
+    hash: str = ""
+    version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        if self.version != FORMAT_VERSION:
+            raise ValueError(f"unknown message log format version {self.version}")
+        for name in ("sequence", "status", "request_size", "response_size"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+        if self.sequence < 1:
+            raise ValueError("sequence numbers start at 1")
+        for name in ("request_time", "response_time"):
+            value = getattr(self, name)
+            if not isinstance(value, datetime) or value.utcoffset() is None:
+                raise ValueError(f"{name} must be a timezone-aware datetime")
+            if value.tzinfo is not UTC:
+                object.__setattr__(self, name, value.astimezone(UTC))
+        for name in ("request_hash", "response_hash"):
+            if not HEX_DIGEST.fullmatch(getattr(self, name)):
+                raise ValueError(f"{name} must be a lowercase SHA-256 hex digest")
+        for name in ("previous_hash", "hash"):
+            value = getattr(self, name)
+            if value and not HEX_DIGEST.fullmatch(value):
+                raise ValueError(f"{name} must be empty or a lowercase SHA-256 hex digest")
+
+    def canonical_bytes(self) -> bytes:
+        """The bytes the entry's hash covers (everything but `hash`; see the module docstring)."""
+        return canonical_bytes(self)
+
+    def compute_hash(self) -> str:
+        """What `hash` should be: SHA-256(bytes of `previous_hash` || canonical bytes)."""
+        if not self.previous_hash:
+            raise ValueError("the entry is not chained: it has no previous_hash")
+        return hashlib.sha256(bytes.fromhex(self.previous_hash) + canonical_bytes(self)).hexdigest()
+
+    @property
+    def tip(self) -> ChainTip:
+        """This entry as the tip of a chain (for `next_entry`)."""
+        return ChainTip(self.sequence, self.hash)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (times as RFC 3339 strings), for storage and export."""
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["request_time"] = rfc3339(self.request_time)
+        out["response_time"] = rfc3339(self.response_time)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MessageLogEntry:
+        """The inverse of `to_dict` (times may be datetimes or RFC 3339 strings)."""
+        values = dict(data)
+        for name in ("request_time", "response_time"):
+            if isinstance(values.get(name), str):
+                values[name] = parse_rfc3339(values[name])
+        return cls(**values)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (always six fraction digits)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 time with an offset or "Z" into an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.utcoffset() is None:
+        raise ValueError(f"time without offset: {text!r}")
+    return moment.astimezone(UTC)
+
+
+def body_hash(body: bytes) -> str:
+    """SHA-256 hex of a request or response body, as entries store it."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical_bytes(entry: MessageLogEntry) -> bytes:
+    """The versioned canonical encoding of an entry without its `hash` (see the module docstring).
+
+    Written out field by field in sorted key order (twice as fast as `json.dumps(..., sort_keys=True)`,
+    which the tests check it equals); strings are escaped by `json`'s own encoder.
+    """
+    if entry.version != 1:  # pragma: no cover - __post_init__ refuses other versions
+        raise ValueError(f"unknown message log format version {entry.version}")
+    e, q = entry, _json_string
+    return (
+        f'{{"client":{q(e.client)},"gateway_id":{q(e.gateway_id)},"issue":{q(e.issue)},'
+        f'"message_id":{q(e.message_id)},"previous_hash":{q(e.previous_hash)},"query_id":{q(e.query_id)},'
+        f'"request_hash":{q(e.request_hash)},"request_size":{e.request_size:d},'
+        f'"request_time":"{rfc3339(e.request_time)}","response_hash":{q(e.response_hash)},'
+        f'"response_size":{e.response_size:d},"response_time":"{rfc3339(e.response_time)}",'
+        f'"seq":{e.sequence:d},"service":{q(e.service)},"status":{e.status:d},'
+        f'"user_id":{q(e.user_id)},"v":1}}'
+    ).encode()
+
+
+def link(entry: MessageLogEntry, previous_hash: str) -> MessageLogEntry:
+    """The entry with `previous_hash` set and its `hash` computed."""
+    if not HEX_DIGEST.fullmatch(previous_hash):
+        raise ValueError("previous_hash must be a lowercase SHA-256 hex digest")
+    linked = replace(entry, previous_hash=previous_hash, hash="")
+    digest = hashlib.sha256(bytes.fromhex(previous_hash) + canonical_bytes(linked)).hexdigest()
+    object.__setattr__(linked, "hash", digest)
+    return linked
+
+
+def chain(entries: Iterable[MessageLogEntry], previous_hash: str = GENESIS_HASH) -> list[MessageLogEntry]:
+    """Link entries (their `previous_hash`/`hash` are ignored and recomputed) after `previous_hash`.
+
+    Sequence numbers must be consecutive; `ValueError` otherwise.
+    """
+    out: list[MessageLogEntry] = []
+    prev_hash = previous_hash
+    for entry in entries:
+        if out and entry.sequence != out[-1].sequence + 1:
+            raise ValueError(f"sequence {entry.sequence} does not follow {out[-1].sequence}")
+        linked = link(entry, prev_hash)
+        out.append(linked)
+        prev_hash = linked.hash
+    return out
+
+
+def next_entry(previous: MessageLogEntry | ChainTip | None, **entry_fields: Any) -> MessageLogEntry:
+    """A new entry after `previous` (None: the first entry), numbered and hashed.
+
+    `entry_fields` are the entry's fields other than `sequence`, `previous_hash` and `hash`.
+    """
+    given = sorted(set(entry_fields) & set(_CHAIN_FIELDS))
+    if given:
+        raise TypeError(f"next_entry sets {', '.join(given)} itself")
+    tip = GENESIS if previous is None else previous if isinstance(previous, ChainTip) else previous.tip
+    if not tip.hash:
+        raise ValueError("the previous entry has no hash: chain it first")
+    entry = MessageLogEntry(sequence=tip.sequence + 1, previous_hash=tip.hash, **entry_fields)
+    object.__setattr__(entry, "hash", entry.compute_hash())
+    return entry
