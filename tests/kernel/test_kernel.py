@@ -66,13 +66,16 @@ def test_errors_map_to_http_status_and_exit_codes() -> None:
         assert exit_code_for(error) == code
 
 
-def test_health_readiness_and_metrics(client: TestClient) -> None:
+def test_health_readiness_and_metrics(client: TestClient, operator, ministry_finance) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
     client.get("/api/v1/catalogs")
-    metrics = client.get("/metrics").text
+    # The test client is not on loopback: metrics need a key with the monitoring (or admin) role.
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=ministry_finance.headers).status_code == 403
+    metrics = client.get("/metrics", headers=operator.headers).text
     assert 'vnegov_http_requests_total{method="GET",route="/api/v1/catalogs",status="200"}' in metrics
 
 

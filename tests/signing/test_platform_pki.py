@@ -383,3 +383,30 @@ def test_cached_ocsp_answers_do_not_outlive_a_revocation(
     serial = issued["certificate"]["serial"]
     client.post(f"{API}/certificates/{serial}/revoke", json={}, headers=ministry_finance.headers)
     assert ask() == ocsp.OCSPCertStatus.REVOKED
+
+
+def test_reading_a_persons_identifiers_is_logged(
+    client: TestClient,
+    db: Database,
+    ministry_finance: Caller,
+    platform_pki,  # type: ignore[no-untyped-def]
+) -> None:
+    issued = _issue(
+        client,
+        ministry_finance,
+        profile="document_signing",
+        common_name="Đỗ Văn Em",
+        identifiers=["CCCD:001090007777"],
+        key_passphrase="a long passphrase",
+    ).json()
+    serial = issued["certificate"]["serial"]
+    assert client.get(f"{API}/certificates/{serial}", headers=ministry_finance.headers).status_code == 200
+    with db.read() as s:
+        reads = s.execute(
+            sa.select(AuditLogEntry.agency_code, AuditLogEntry.after).where(
+                AuditLogEntry.action == "personal_data.read", AuditLogEntry.object_id == serial
+            )
+        ).all()
+    assert len(reads) == 1
+    assert reads[0].agency_code == "G12"
+    assert reads[0].after["serials"] == [serial]

@@ -87,7 +87,8 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _current_principal(request: Request) -> Principal:
+def current_principal(request: Request) -> Principal:
+    """The caller's principal from its API key, or Unauthenticated."""
     token = _presented_key(request)
     if not token:
         raise Unauthenticated("authentication required: send 'Authorization: Bearer <API key>'")
@@ -95,7 +96,7 @@ def _current_principal(request: Request) -> Principal:
         return auth.authenticate(session, token)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def problem(request: Request, status: int, *, code: str, detail: str, **extra: Any) -> JSONResponse:

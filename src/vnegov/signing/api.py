@@ -39,7 +39,7 @@ def request_certificate(
 
 @router.get("/certificates", response_model=schemas.CertificatePage, summary="Certificates of your agency")
 def list_certificates(
-    session: ReadSession,
+    session: WriteSession,  # writes the personal-data read log
     actor: CurrentPrincipal,
     status: Annotated[Literal["valid", "revoked", "expired"] | None, Query()] = None,
     page: Annotated[int, Query(ge=1)] = 1,
@@ -49,7 +49,7 @@ def list_certificates(
 
 
 @router.get("/certificates/{serial}", response_model=schemas.CertificateRead, summary="One certificate")
-def get_certificate(serial: Serial, session: ReadSession, actor: CurrentPrincipal) -> Any:
+def get_certificate(serial: Serial, session: WriteSession, actor: CurrentPrincipal) -> Any:
     return service.access_certificate(session, actor=actor, serial=serial)
 
 

@@ -452,9 +452,28 @@ def _check_holder(actor: Principal, row: IssuedCertificate) -> None:
         raise CertificateNotFound(row.serial_hex)
 
 
+PERSONAL_KINDS = ("CCCD:", "CMND:", "HC:")
+
+
+def _log_personal_data_read(session: Session, actor: Principal, rows: list[IssuedCertificate]) -> None:
+    """Decree 13/2023: every read of personal data (a person's ID number in a certificate) is logged."""
+    personal = [r.serial_hex for r in rows if any(i.startswith(PERSONAL_KINDS) for i in r.identifiers or [])]
+    if personal:
+        audit.record(
+            session,
+            actor=actor,
+            action="personal_data.read",
+            object_type="certificate",
+            object_id=personal[0] if len(personal) == 1 else f"{len(personal)} certificates",
+            after={"serials": personal, "fields": ["identifiers", "subject"]},
+        )
+
+
 def access_certificate(session: Session, *, actor: Principal, serial: str) -> schemas.CertificateRead:
+    """One certificate of the caller's agency; reading a person's identifiers is logged."""
     row = _certificate_row(session, serial)
     _check_holder(actor, row)
+    _log_personal_data_read(session, actor, [row])
     return _certificate_read(row)
 
 
@@ -478,7 +497,8 @@ def list_certificates(
         .order_by(IssuedCertificate.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
-    )
+    ).all()
+    _log_personal_data_read(session, actor, list(rows))
     return schemas.CertificatePage(
         page=page, page_size=page_size, total=int(total), items=[_certificate_read(r) for r in rows]
     )

@@ -75,7 +75,7 @@ def _certificates_page(
     field: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    with get_db(request).read() as session:
+    with get_db(request).transaction() as session:  # the personal-data read log is written too
         page = service.list_certificates(session, actor=actor, page_size=200)
     return pages_of(request).render(
         request,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from vnegov import migrate
-from vnegov.kernel import metrics, web_auth
-from vnegov.kernel.errors import Unauthenticated
+from vnegov.kernel import http, metrics, web_auth
+from vnegov.kernel.errors import PermissionDenied, Unauthenticated
 from vnegov.kernel.http import get_db
 from vnegov.web.framework import ALWAYS_PRESENT, COMPONENTS
 from vnegov.web.pages import pages_of
@@ -99,7 +99,19 @@ def readyz(request: Request) -> Response:
     )
 
 
-@ops.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-def prometheus() -> Response:
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@ops.get(
+    "/metrics",
+    summary="Prometheus metrics (loopback, or an API key with the monitoring role)",
+    response_class=PlainTextResponse,
+)
+def prometheus(request: Request) -> Response:
+    # Metrics describe the platform's internals: a local scraper may read them, anyone else needs a key.
+    if request.client is None or request.client.host not in LOOPBACK:
+        principal = http.current_principal(request)
+        if not (principal.has_role("monitoring") or principal.has_role("platform-admin")):
+            raise PermissionDenied("reading metrics needs the monitoring role", code="not_monitoring")
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
