@@ -141,3 +141,11 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert r.returncode == 1
     assert "vnegov db upgrade" in r.stderr
+
+
+def test_keys_only_for_a_current_agency(database_url: str, reference_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = vnegov(
+        "keys", "create", "--agency", "X99", "--name", "typo", database_url=database_url, data_dir=tmp_path
+    )
+    assert r.returncode == 2
+    assert "'X99' is not a current agency code" in r.stderr

@@ -17,7 +17,7 @@ from vnegov.kernel import auth
 from vnegov.kernel import logging as vlogging
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
-from vnegov.kernel.errors import DomainError, exit_code_for
+from vnegov.kernel.errors import DomainError, InvalidInput, exit_code_for
 from vnegov.kernel.settings import get_settings
 
 app = typer.Typer(help="vnegov — Viet Nam's e-Government platforms, runnable.", no_args_is_help=True)
@@ -183,8 +183,20 @@ def keys_create(
     name: Annotated[str, typer.Option(help="What the key is for")],
     admin: Annotated[bool, typer.Option(help="Grant the platform-admin role")] = False,
 ) -> None:
-    """Create an API key; the secret is printed once."""
+    """Create an API key; the secret is printed once. The agency must be in the agencies catalogue."""
+    from vnegov.catalogs import service as catalogs
+    from vnegov.catalogs.errors import CatalogNotFound
+
     db = open_database()
+    with db.read() as session:
+        try:
+            known = catalogs.get_item(session, "agencies", agency) is not None
+        except CatalogNotFound:
+            known = True  # no catalogue loaded yet (a bare instance): nothing to check against
+    if not known:
+        raise InvalidInput(
+            f"'{agency}' is not a current agency code (see /catalogs/agencies)", field="agency"
+        )
     with db.transaction() as session:
         key = auth.create_key(
             session, actor=SYSTEM, agency_code=agency, name=name, roles=("platform-admin",) if admin else ()
