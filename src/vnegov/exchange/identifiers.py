@@ -1,0 +1,125 @@
+"""Identifiers on the data exchange (định danh trên nền tảng tích hợp, chia sẻ dữ liệu).
+
+They follow X-Road: a client is `instance/memberClass/memberCode/subsystem` (e.g. `VN/GOV/G12/DVC`),
+a service adds `serviceCode[/version]` (e.g. `VN/GOV/G01/DANCU/xacThucCongDan/v1`). Member codes are
+agencies' electronic ID codes (Decision 20/2020/QĐ-TTg) for GOV, enterprise codes for COM.
+
+Every part may only use the characters X-Road's message protocol allows (PR-MESS §2.7, PR-REST
+§4.8): letters A–Z a–z, digits 0–9 and `'()+,-.=?`. That keeps identifiers safe in URL paths and
+headers. The provincial LGSP form `VN:GOV:000.00.00.G22:vpcpdvcprovider` (`dstcode`) is read too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vnegov.kernel.errors import InvalidInput
+
+ALLOWED = re.compile(r"[A-Za-z0-9'()+,\-.=?]+")
+MEMBER_CLASSES = ("GOV", "COM", "ORG")
+"""GOV: state agencies; COM: enterprises (member code = enterprise code); ORG: other organisations."""
+MAX_PART = 255
+
+
+class InvalidIdentifier(InvalidInput):
+    code = "invalid_identifier"
+
+
+def _part(value: str, what: str, field: str) -> str:
+    if not value:
+        raise InvalidIdentifier(f"{what} is missing", field=field)
+    if len(value) > MAX_PART:
+        raise InvalidIdentifier(f"{what} is longer than {MAX_PART} characters", field=field)
+    if not ALLOWED.fullmatch(value):
+        bad = sorted({c for c in value if not ALLOWED.fullmatch(c)})
+        raise InvalidIdentifier(
+            f"{what} {value!r} has characters X-Road does not allow: {' '.join(map(repr, bad))} "
+            "(use letters, digits and '()+,-.=?)",
+            field=field,
+        )
+    return value
+
+
+@dataclass(frozen=True, order=True)
+class MemberId:
+    """A member of the exchange (thành viên): an agency, an enterprise, an organisation."""
+
+    instance: str
+    member_class: str
+    member_code: str
+
+    def __str__(self) -> str:
+        return f"{self.instance}/{self.member_class}/{self.member_code}"
+
+
+@dataclass(frozen=True, order=True)
+class ClientId:
+    """An information system of a member (hệ thống thông tin, X-Road subsystem)."""
+
+    instance: str
+    member_class: str
+    member_code: str
+    subsystem: str
+
+    @property
+    def member(self) -> MemberId:
+        return MemberId(self.instance, self.member_class, self.member_code)
+
+    def __str__(self) -> str:
+        return f"{self.instance}/{self.member_class}/{self.member_code}/{self.subsystem}"
+
+
+@dataclass(frozen=True, order=True)
+class ServiceId:
+    """A service a subsystem provides (dịch vụ chia sẻ dữ liệu), optionally versioned."""
+
+    provider: ClientId
+    service_code: str
+    version: str | None = None
+
+    def __str__(self) -> str:
+        tail = f"/{self.version}" if self.version else ""
+        return f"{self.provider}/{self.service_code}{tail}"
+
+
+def _check_common(instance: str, member_class: str, member_code: str, field: str) -> None:
+    _part(instance, "instance", field)
+    _part(member_class, "member class", field)
+    if member_class not in MEMBER_CLASSES:
+        raise InvalidIdentifier(
+            f"member class {member_class!r} is not one of {', '.join(MEMBER_CLASSES)}", field=field
+        )
+    _part(member_code, "member code", field)
+
+
+def parse_client(value: str, *, field: str = "client") -> ClientId:
+    """`VN/GOV/G12/DVC` (the X-Road-Client header and path form) → ClientId."""
+    parts = value.strip().split("/")
+    if len(parts) != 4:
+        raise InvalidIdentifier(
+            f"a client is instance/memberClass/memberCode/subsystem, got {value!r}", field=field
+        )
+    _check_common(parts[0], parts[1], parts[2], field)
+    return ClientId(parts[0], parts[1], parts[2], _part(parts[3], "subsystem", field))
+
+
+def parse_service(value: str, *, field: str = "service") -> ServiceId:
+    """`VN/GOV/G01/DANCU/xacThucCongDan[/v1]` → ServiceId."""
+    parts = value.strip().strip("/").split("/")
+    if len(parts) not in (5, 6):
+        raise InvalidIdentifier(
+            f"a service is instance/memberClass/memberCode/subsystem/serviceCode[/version], got {value!r}",
+            field=field,
+        )
+    provider = parse_client("/".join(parts[:4]), field=field)
+    version = _part(parts[5], "service version", field) if len(parts) == 6 else None
+    return ServiceId(provider, _part(parts[4], "service code", field), version)
+
+
+def parse_dstcode(value: str, *, field: str = "dstcode") -> ClientId:
+    """The provincial LGSP adapter's `dstcode=VN:GOV:000.00.00.G22:vpcpdvcprovider` → ClientId."""
+    parts = value.strip().split(":")
+    if len(parts) != 4:
+        raise InvalidIdentifier(f"dstcode is INSTANCE:CLASS:MEMBER:SUBSYSTEM, got {value!r}", field=field)
+    return parse_client("/".join(parts), field=field)
