@@ -214,3 +214,12 @@ def test_never_a_signature_from_a_revoked_seal(
     # What it sealed before the revocation stays valid: the time-stamp proves when it was signed.
     report = _verify(client, first.content, "to-trinh.txt.p7s", detached=b"to-trinh v1").json()
     assert report["indication"] == "TOTAL_PASSED", report["reason_en"]
+
+
+def test_the_sample_document_verifies(client: TestClient, platform_pki, db: Database) -> None:  # type: ignore[no-untyped-def]
+    sample = client.get("/verify/sample.pdf")
+    assert sample.status_code == 200
+    assert sample.content.startswith(b"%PDF-")
+    report = _verify(client, sample.content, "quyet-dinh-mau-signed.pdf").json()
+    assert report["indication"] == "TOTAL_PASSED", report["reason_en"]
+    assert {"kind": "MDDT", "value": "G22"} in report["signatures"][0]["signer"]["identifiers"]

@@ -16,6 +16,7 @@ from vnegov.kernel.http import ReadSession, get_db, status_for
 from vnegov.kernel.web_auth import PagePrincipal
 from vnegov.signing import diagnostics, schemas, service, signatures
 from vnegov.signing.api import limit_upload, read_limited
+from vnegov.signing.documents.sample import sample_pdf
 from vnegov.signing.pki_http import signing_context
 from vnegov.web.pages import pages_of
 
@@ -25,6 +26,28 @@ router = APIRouter(include_in_schema=False)
 @router.get("/verify")
 def verify_form(request: Request) -> Response:
     return pages_of(request).render(request, "signing/verify.html", report=None)
+
+
+SAMPLE_AGENCY = Principal(subject="system:sample", agency_code="G22", display_name="vnegov sample")
+
+
+@router.get("/verify/sample.pdf")
+async def sample_document(request: Request) -> Response:
+    """A sample decision sealed (PAdES B-LT) by the Government Office's demo seal, to try /verify with."""
+    signed = await run_in_threadpool(
+        signatures.sign_document,
+        get_db(request),
+        signing_context(request),
+        actor=SAMPLE_AGENCY,
+        data=sample_pdf("Quyet dinh mau - vnegov sandbox"),
+        filename="quyet-dinh-mau.pdf",
+        level="B-LT",
+    )
+    return Response(
+        signed.content,
+        media_type=signed.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{signed.filename}"'},
+    )
 
 
 @router.post("/verify", dependencies=[Depends(limit_upload)])
