@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from vnegov import migrate
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
-from vnegov.signing import schemas, service
+from vnegov.signing import schemas, service, signatures
 from vnegov.signing.context import HsmConfig, SigningContext
 from vnegov.signing.errors import PkiNotReady
 
@@ -34,6 +34,10 @@ def test_ca_keys_live_on_the_token_and_everything_still_verifies(
         rows = session.execute(sa.text("SELECT name, key_backend, key_pem FROM signing_authority")).all()
     assert {r.key_backend for r in rows} == {"pkcs11"}
     assert not any("PRIVATE KEY" in r.key_pem for r in rows)  # only the token has the keys
+    with db.read() as session:
+        services = session.execute(sa.text("SELECT role, key_backend FROM signing_service_key")).all()
+    assert {r.role for r in services} == {"ocsp:gov", "ocsp:public", "tsa"}
+    assert {r.key_backend for r in services} == {"pkcs11"}  # OCSP responders and the TSA too
 
     # A new process: nothing cached, the keys are found on the token by their labels.
     fresh = SigningContext(passphrase="for the service keys", base_url="http://pki.test", hsm=hsm)
@@ -72,6 +76,20 @@ def test_ca_keys_live_on_the_token_and_everything_still_verifies(
     )
     crl = openssl("crl", "-inform", "DER", "-in", "gov.crl", "-noout", "-verify", "-CAfile", "chain.pem")
     assert "verify OK" in crl.stdout + crl.stderr
+
+    # Time-stamps and an agency's seal sign on the token as well; what they sign verifies.
+    report = signatures.verify(
+        db,
+        fresh,
+        data=signatures.sign_document(
+            db, fresh, actor=OPERATOR, data=b"to trinh", filename="to-trinh.txt", level="B-T"
+        ).content,
+        detached=b"to trinh",
+    )
+    assert report.indication == "TOTAL_PASSED", report.reason_en
+    with db.read() as session:
+        seal_backend = session.execute(sa.text("SELECT key_backend FROM signing_seal")).scalar_one()
+    assert seal_backend == "pkcs11"
 
     without_hsm = SigningContext(passphrase="for the service keys", base_url="http://pki.test")
     with pytest.raises(PkiNotReady), db.transaction() as session:

@@ -62,7 +62,8 @@ class ServiceKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(sa.String(40), unique=True)
     certificate_serial: Mapped[str] = mapped_column(sa.String(64))
-    key_pem: Mapped[str] = mapped_column(sa.Text)
+    key_pem: Mapped[str] = mapped_column(sa.Text)  # the encrypted PEM, or the HSM key label
+    key_backend: Mapped[str] = mapped_column(sa.String(20), default="file", server_default="file")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -100,5 +101,6 @@ class Seal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     certificate_serial: Mapped[str] = mapped_column(sa.String(64))
-    key_pem: Mapped[str] = mapped_column(sa.Text)
+    key_pem: Mapped[str] = mapped_column(sa.Text)  # the encrypted PEM, or the HSM key label
+    key_backend: Mapped[str] = mapped_column(sa.String(20), default="file", server_default="file")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ the only code that touches `signing.models`.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -102,12 +103,12 @@ def ensure_pki(session: Session, ctx: SigningContext, *, actor: Principal = SYST
     """
     if session.scalar(sa.select(Authority.id).where(Authority.name == ROOT)) is not None:
         return False
-    root_signer = _new_ca_key(ctx, ROOT, _TITLES[ROOT][1] or ctx.key_algorithm)
+    root_signer = _new_key(ctx, f"{ROOT}-ca", _TITLES[ROOT][1] or ctx.key_algorithm)
     root_cert = create_root_ca(subject_name(_TITLES[ROOT][0], organization="vnegov"), root_signer)
     _store_authority(session, ctx, ROOT, None, root_cert, root_signer)
     root = CertificateAuthority(root_cert, root_signer, ctx.urls(ROOT))
     for name in ISSUING:
-        signer = _new_ca_key(ctx, name, _TITLES[name][1] or ctx.key_algorithm)
+        signer = _new_key(ctx, f"{name}-ca", _TITLES[name][1] or ctx.key_algorithm)
         cert = create_intermediate_ca(
             root, subject_name(_TITLES[name][0], organization="vnegov"), signer.public_key()
         )
@@ -132,14 +133,21 @@ def ensure_pki(session: Session, ctx: SigningContext, *, actor: Principal = SYST
     return True
 
 
-def _new_ca_key(ctx: SigningContext, name: str, algorithm: str) -> Signer:
-    """A new CA key: on the HSM when one is configured (never leaving it), else in memory for a file."""
+def _new_key(ctx: SigningContext, purpose: str, algorithm: str) -> Signer:
+    """A new key for a CA, a service or a seal: on the HSM when configured, else in memory for a file."""
     if ctx.hsm is None:
         return FileSigner.generate(algorithm)
     from vnegov.signing.crypto.pkcs11 import generate_key_on_token
 
-    label = f"vnegov-{name}-ca-{now():%Y%m%d%H%M%S}"
+    label = f"vnegov-{purpose}-{now():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     return generate_key_on_token(ctx.hsm.module, ctx.hsm.token, ctx.hsm.pin, label, algorithm)
+
+
+def _stored_key(ctx: SigningContext, signer: Signer) -> tuple[str, str]:
+    """(backend, reference) to store: the encrypted PEM of a file key, the label of an HSM key."""
+    if isinstance(signer, FileSigner):
+        return "file", signer.to_pem(ctx.passphrase).decode("ascii")
+    return "pkcs11", str(getattr(signer, "key_label", ""))
 
 
 def _store_authority(
@@ -150,10 +158,7 @@ def _store_authority(
     cert: x509.Certificate,
     signer: Signer,
 ) -> None:
-    if isinstance(signer, FileSigner):
-        backend, key_ref = "file", signer.to_pem(ctx.passphrase).decode("ascii")
-    else:  # on the HSM: we keep the key's label, the token keeps the key
-        backend, key_ref = "pkcs11", str(getattr(signer, "key_label", ""))
+    backend, key_ref = _stored_key(ctx, signer)  # on the HSM we keep only the label
     session.add(
         Authority(
             name=name,
@@ -184,15 +189,17 @@ def _make_service_key(
     common_name: str,
     profile: CertificateProfile,
 ) -> None:
-    signer = FileSigner.generate(ctx.key_algorithm)
+    signer = _new_key(ctx, role.replace(":", "-"), ctx.key_algorithm)
     cert = issue_certificate(
         ca, subject_name(common_name, organization="vnegov"), signer.public_key(), profile
     )
+    backend, key_ref = _stored_key(ctx, signer)
     session.add(
         ServiceKey(
             role=role,
             certificate_serial=_serial_hex(cert.serial_number),
-            key_pem=signer.to_pem(ctx.passphrase).decode("ascii"),
+            key_pem=key_ref,
+            key_backend=backend,
         )
     )
     _record_issued(
@@ -712,7 +719,7 @@ def _ocsp_responders(session: Session, ctx: SigningContext) -> list[OcspResponde
             OcspResponder(
                 issuer=ctx.certificate(authority.certificate_pem),
                 responder_certificate=ctx.certificate(cert_row.certificate_pem),
-                signer=ctx.signer(key.key_pem),
+                signer=ctx.key_signer(key.key_backend, key.key_pem),
                 lookup=_status_lookup(name),
                 validity=ctx.ocsp_validity,
             )
@@ -808,7 +815,7 @@ def time_stamp_authority(db: Database, ctx: SigningContext) -> TimeStampAuthorit
             raise PkiNotReady("the time-stamp authority has not been created yet")
         cert = ctx.certificate(_certificate_row(session, key.certificate_serial).certificate_pem)
         chain = tuple(trust_chain(session, ctx, GOV))
-        signer = ctx.signer(key.key_pem)
+        signer = ctx.key_signer(key.key_backend, key.key_pem)
     tsa = TimeStampAuthority(
         certificate=cert,
         signer=signer,
@@ -841,7 +848,7 @@ def _agency_name(session: Session, agency_code: str) -> str:
 
 def ensure_seal(
     session: Session, *, actor: Principal, ctx: SigningContext
-) -> tuple[FileSigner, list[x509.Certificate]]:
+) -> tuple[Signer, list[x509.Certificate]]:
     """The agency's electronic seal: its signer and chain (leaf first), made on first use.
 
     The seal is a document-signing certificate of the government CA in the agency's name
@@ -852,7 +859,7 @@ def ensure_seal(
     seal = session.scalar(sa.select(Seal).where(Seal.agency_code == actor.agency_code))
     if seal is None:
         ca = _ca(session, ctx, GOV)
-        signer = FileSigner.generate(ctx.key_algorithm)
+        signer = _new_key(ctx, f"seal-{actor.agency_code}", ctx.key_algorithm)
         name = _agency_name(session, actor.agency_code)
         subject = subject_name(name, organization=name)
         identifiers = [VnIdentifier(IdentifierKind.AGENCY, actor.agency_code)]
@@ -867,10 +874,12 @@ def ensure_seal(
             agency_code=actor.agency_code,
             requested_by=actor.subject,
         )
+        backend, key_ref = _stored_key(ctx, signer)
         seal = Seal(
             agency_code=actor.agency_code,
             certificate_serial=_serial_hex(cert.serial_number),
-            key_pem=signer.to_pem(ctx.passphrase).decode("ascii"),
+            key_pem=key_ref,
+            key_backend=backend,
         )
         session.add(seal)
         session.flush()
@@ -888,7 +897,7 @@ def ensure_seal(
             "the agency's seal certificate is revoked; ask the operator for a new one", code="seal_revoked"
         )
     leaf = ctx.certificate(cert_row.certificate_pem)
-    return ctx.signer(seal.key_pem), [leaf, *trust_chain(session, ctx, GOV)]
+    return ctx.key_signer(seal.key_backend, seal.key_pem), [leaf, *trust_chain(session, ctx, GOV)]
 
 
 def responder_certificate(session: Session, ctx: SigningContext, authority: str = GOV) -> x509.Certificate:
