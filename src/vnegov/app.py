@@ -70,6 +70,7 @@ def create_app(
     app.state.db = db
     app.state.outbox = dispatcher
     app.state.component_names = [c.name for c in selected]
+    app.state.partial_components = {c.name for c in selected if c.partial}
     app.state.component_links = {c.name: c.nav[0][0] for c in selected if c.nav}
     nav = [entry for c in selected for entry in c.nav]
     app.state.pages = Pages([c.templates for c in selected if c.templates], nav)

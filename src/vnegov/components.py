@@ -40,10 +40,11 @@ class ComponentSpec:
     cli: Any = None  # a typer.Typer, mounted as `vnegov <name> ...`
     templates: Path | None = None
     nav: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (path, label_vi, label_en)
+    partial: bool = False  # some of the component's capabilities are not built yet (the home page says so)
 
 
 # In dependency order: a component comes after those it stands on.
-COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs", "vnegov.signing")
+COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs", "vnegov.signing", "vnegov.exchange")
 
 KERNEL_MIGRATIONS = Path(__file__).parent / "kernel" / "migrations"
 

@@ -29,6 +29,7 @@ def home(request: Request) -> Response:
             "name_en": c.name_en,
             "package": c.package,
             "running": c.package in running,
+            "partial": c.package in request.app.state.partial_components,
             "link": links.get(c.package),
         }
         for c in COMPONENTS

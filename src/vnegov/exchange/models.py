@@ -1,0 +1,95 @@
+"""Registry tables of the data exchange, private to the exchange component (only `service` touches them).
+
+X-Road's model: a member (instance/class/code) has subsystems (information systems); a subsystem provides
+services; an access right lets a client subsystem call a service, whole or one endpoint (method + path).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vnegov.kernel.db import Base, UTCDateTime, utcnow
+
+
+class Member(Base):
+    """A member of the exchange (thành viên): `VN/GOV/<agency code>`, `VN/COM/<enterprise code>`."""
+
+    __tablename__ = "exchange_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance: Mapped[str] = mapped_column(sa.String(255))
+    member_class: Mapped[str] = mapped_column(sa.String(10))
+    member_code: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("instance", "member_class", "member_code", name="uq_exchange_member_id"),
+    )
+
+
+class Subsystem(Base):
+    """An information system of a member (hệ thống thông tin), e.g. `VN/GOV/G12/DVC`."""
+
+    __tablename__ = "exchange_subsystem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_member.id"))
+    code: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("member_id", "code", name="uq_exchange_subsystem_code"),)
+
+
+class Service(Base):
+    """A service a subsystem provides (dịch vụ chia sẻ dữ liệu): REST with OpenAPI, or SOAP pass-through.
+
+    `version` NULL is an unversioned service; uniqueness of (code, NULL) is checked by the service layer
+    since NULLs are distinct in unique constraints on both engines.
+    """
+
+    __tablename__ = "exchange_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsystem_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_subsystem.id"))
+    service_code: Mapped[str] = mapped_column(sa.String(255))
+    version: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    upstream_url: Mapped[str] = mapped_column(sa.String(2000))
+    openapi: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("subsystem_id", "service_code", "version", name="uq_exchange_service_code"),
+    )
+
+
+class AccessRight(Base):
+    """A client subsystem's right to call a service (quyền truy cập), granted by the provider.
+
+    No method and no path: the whole service. Otherwise the right covers that method (any if NULL) on
+    paths under `path` (any if NULL). A revoked right keeps its row, with `revoked_at` set.
+    """
+
+    __tablename__ = "exchange_access_right"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_service.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_subsystem.id"))
+    method: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    path: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
+    granted_by: Mapped[str] = mapped_column(sa.String(200))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        sa.Index("ix_exchange_access_right_lookup", "service_id", "client_id"),
+        sa.Index("ix_exchange_access_right_client", "client_id"),
+    )

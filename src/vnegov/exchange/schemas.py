@@ -1,0 +1,109 @@
+"""Request and response shapes of the exchange registry (the stable contract other systems use).
+
+Identifiers travel as strings in the X-Road form: a member `VN/GOV/G12`, a subsystem `VN/GOV/G12/DVC`,
+a service `VN/GOV/G12/DVC/traCuuHoSo/v1`. They are checked by the service (`identifiers.py`), which
+names the offending field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MemberClass = Literal["GOV", "COM", "ORG"]
+ServiceKind = Literal["REST", "SOAP"]
+ID_MAX = 1100  # six parts of at most 255 characters, with slashes
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MemberCreate(Strict):
+    instance: str = Field("VN", max_length=255, description="X-Road instance, e.g. 'VN'")
+    member_class: MemberClass = Field(description="GOV: state agency; COM: enterprise; ORG: other")
+    member_code: str = Field(max_length=255, description="Agency electronic ID code (GOV), e.g. 'G12'")
+    name: str = Field(min_length=1, max_length=300)
+
+
+class MemberRead(BaseModel):
+    id: str = Field(description="VN/GOV/G12")
+    instance: str
+    member_class: str
+    member_code: str
+    name: str
+    subsystems: list[str] = Field(default_factory=list, description="Subsystem identifiers")
+    created_at: datetime
+
+
+class SubsystemCreate(Strict):
+    subsystem: str = Field(max_length=ID_MAX, description="VN/GOV/G12/DVC; the member must be registered")
+    name: str = Field(min_length=1, max_length=300)
+
+
+class SubsystemRead(BaseModel):
+    id: str = Field(description="VN/GOV/G12/DVC")
+    member: str
+    code: str
+    name: str
+    status: str
+    created_at: datetime
+
+
+class ServiceCreate(Strict):
+    service: str = Field(
+        max_length=ID_MAX, description="VN/GOV/G12/DVC/traCuuHoSo[/v1]; the subsystem must be registered"
+    )
+    title: str = Field(min_length=1, max_length=300)
+    kind: ServiceKind = "REST"
+    upstream_url: str = Field(max_length=2000, description="Where the provider's gateway forwards calls")
+    openapi: dict[str, Any] | None = Field(None, description="OpenAPI description (REST)")
+
+
+class ServiceRead(BaseModel):
+    """A service as the public directory shows it (no upstream address)."""
+
+    id: int
+    service: str = Field(description="VN/GOV/G12/DVC/traCuuHoSo/v1")
+    provider: str = Field(description="The providing subsystem, VN/GOV/G12/DVC")
+    service_code: str
+    version: str | None
+    title: str
+    kind: str
+    status: str
+    has_openapi: bool
+    created_at: datetime
+
+
+class ServiceDetail(ServiceRead):
+    """A service as its provider sees it."""
+
+    upstream_url: str
+
+
+class AccessRightCreate(Strict):
+    service: str = Field(max_length=ID_MAX, description="VN/GOV/G12/DVC/traCuuHoSo/v1")
+    client: str = Field(max_length=ID_MAX, description="The client subsystem, VN/GOV/H24/LGSP")
+    method: str | None = Field(None, max_length=10, description="GET, POST, PUT, PATCH, DELETE; none: any")
+    path: str | None = Field(None, max_length=1000, description="Path prefix starting with '/'; none: any")
+
+
+class AccessRightRead(BaseModel):
+    id: int
+    service: str
+    client: str
+    method: str | None
+    path: str | None
+    granted_by: str
+    granted_at: datetime
+    revoked_at: datetime | None
+
+
+class AccessCheck(BaseModel):
+    client: str
+    service: str
+    method: str
+    path: str
+    allowed: bool
