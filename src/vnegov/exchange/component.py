@@ -6,6 +6,7 @@ from pathlib import Path
 
 from vnegov.components import ComponentSpec
 from vnegov.exchange import api
+from vnegov.exchange.seed import seed
 
 HERE = Path(__file__).parent
 
@@ -17,4 +18,5 @@ COMPONENT = ComponentSpec(
     migrations=HERE / "migrations",
     partial=True,  # the registry runs; the gateway, message log storage and federation come next
     api_router=api.router,
+    seed=seed,
 )

@@ -1,0 +1,85 @@
+"""Demo members, subsystems, services and access rights, so a newcomer sees a populated directory.
+
+Idempotent: nothing is added when the first demo member is already registered. Names and codes
+come from the agencies catalogue (loaded before this component is seeded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from vnegov.exchange import schemas, service
+from vnegov.kernel.context import Principal
+from vnegov.kernel.settings import Settings, get_settings
+
+MEMBERS = (
+    ("G01", "Bộ Công an"),
+    ("G12", "Bộ Tài chính"),
+    ("G22", "Văn phòng Chính phủ"),
+    ("H24", "Ủy ban nhân dân thành phố Hà Nội"),
+    ("H29", "Ủy ban nhân dân Thành phố Hồ Chí Minh"),
+)
+SUBSYSTEMS = (
+    ("VN/GOV/G01/DANCU", "Cơ sở dữ liệu quốc gia về dân cư"),
+    ("VN/GOV/G12/DMDC", "Hệ thống danh mục điện tử dùng chung"),
+    ("VN/GOV/G22/DVCQG", "Cổng Dịch vụ công quốc gia"),
+    ("VN/GOV/H24/LGSP", "Nền tảng tích hợp, chia sẻ dữ liệu thành phố Hà Nội"),
+    ("VN/GOV/H29/LGSP", "Nền tảng tích hợp, chia sẻ dữ liệu Thành phố Hồ Chí Minh"),
+)
+
+
+def seed(
+    session: Session,
+    actor: Principal,
+    progress: Callable[[int], None] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, int]:
+    if service.list_members(session, instance="VN"):
+        return {"members": 0}
+    base = (settings or get_settings()).signing.public_base_url.rstrip("/")
+    for code, name in MEMBERS:
+        service.register_member(
+            session,
+            actor=actor,
+            member_in=schemas.MemberCreate(instance="VN", member_class="GOV", member_code=code, name=name),
+        )
+    for subsystem, name in SUBSYSTEMS:
+        service.register_subsystem(
+            session, actor=actor, subsystem_in=schemas.SubsystemCreate(subsystem=subsystem, name=name)
+        )
+    catalogues = "VN/GOV/G12/DMDC/danhMucDungChung/v1"
+    service.register_service(
+        session,
+        actor=actor,
+        service_in=schemas.ServiceCreate(
+            service=catalogues,
+            title="Danh mục dùng chung (đơn vị hành chính, dân tộc, …)",
+            upstream_url=f"{base}/api/v1/catalogs",
+        ),
+    )
+    citizens = "VN/GOV/G01/DANCU/xacThucCongDan/v1"
+    service.register_service(
+        session,
+        actor=actor,
+        service_in=schemas.ServiceCreate(
+            service=citizens,
+            title="Xác thực thông tin công dân",
+            upstream_url=f"{base}/api/v1/registries/population",
+        ),
+    )
+    for client in ("VN/GOV/G22/DVCQG", "VN/GOV/H24/LGSP", "VN/GOV/H29/LGSP"):
+        service.grant_access(
+            session,
+            actor=actor,
+            right_in=schemas.AccessRightCreate(service=catalogues, client=client, method="GET"),
+        )
+        service.grant_access(
+            session,
+            actor=actor,
+            right_in=schemas.AccessRightCreate(
+                service=citizens, client=client, method="POST", path="/verify"
+            ),
+        )
+    return {"members": len(MEMBERS), "subsystems": len(SUBSYSTEMS), "services": 2, "access_rights": 6}
