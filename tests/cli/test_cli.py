@@ -123,7 +123,7 @@ def test_env_example_lists_every_setting() -> None:
     assert expected == names
 
 
-@pytest.mark.parametrize("command", ["up", "serve", "db", "seed", "catalogs", "keys"])
+@pytest.mark.parametrize("command", ["up", "serve", "db", "seed", "catalogs", "keys", "signing", "exchange"])
 def test_help_for_every_command(command: str, database_url: str, tmp_path: Path) -> None:
     r = vnegov(command, "--help", database_url=database_url, data_dir=tmp_path)
     assert r.returncode == 0

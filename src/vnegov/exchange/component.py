@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api
+from vnegov.exchange import api, cli
 from vnegov.exchange.seed import seed
 
 HERE = Path(__file__).parent
@@ -19,4 +19,5 @@ COMPONENT = ComponentSpec(
     partial=True,  # the registry runs; the gateway, message log storage and federation come next
     api_router=api.router,
     seed=seed,
+    cli=cli.app,
 )

@@ -93,3 +93,46 @@ class AccessRight(Base):
         sa.Index("ix_exchange_access_right_lookup", "service_id", "client_id"),
         sa.Index("ix_exchange_access_right_client", "client_id"),
     )
+
+
+class LogRecord(Base):
+    """A stored message-log entry (bản ghi nhật ký thông điệp); see `messagelog.records` for the chain."""
+
+    __tablename__ = "exchange_log_record"
+
+    sequence: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    message_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    query_id: Mapped[str] = mapped_column(sa.String(200))
+    client: Mapped[str] = mapped_column(sa.String(1100), index=True)
+    service: Mapped[str] = mapped_column(sa.String(1400), index=True)
+    user_id: Mapped[str] = mapped_column(sa.String(200))
+    issue: Mapped[str] = mapped_column(sa.String(500))
+    request_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    response_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    response_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    request_size: Mapped[int] = mapped_column(sa.BigInteger)
+    response_size: Mapped[int] = mapped_column(sa.BigInteger)
+    gateway_id: Mapped[str] = mapped_column(sa.String(200))
+    previous_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class LogSeal(Base):
+    """A signed, time-stamped seal over the chain head (niêm phong nhật ký)."""
+
+    __tablename__ = "exchange_log_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_sequence: Mapped[int] = mapped_column(sa.BigInteger)
+    last_sequence: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    certificate: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    timestamp: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

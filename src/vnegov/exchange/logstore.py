@@ -1,0 +1,133 @@
+"""The message log in the database (lưu trữ nhật ký thông điệp): persist, stream, seal, verify.
+
+`persist` is what a gateway's `GroupCommitLog` calls: one transaction per batch, so a batch is
+stored whole or not at all, and a future resolves only after its commit. Sealing signs the chain
+head with the operator's seal and time-stamps it with the platform TSA (both from `signing`, in
+process). `verify` streams the records in sequence order with keyset paging (constant memory) and
+checks every seal against the government CA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+
+import sqlalchemy as sa
+
+from vnegov.exchange.messagelog import (
+    GENESIS,
+    ChainSeal,
+    ChainTip,
+    MessageLogEntry,
+    TrustCheck,
+    VerificationReport,
+    issued_by,
+    seal_batch,
+    verify_log,
+)
+from vnegov.exchange.models import LogRecord, LogSeal
+from vnegov.kernel.context import Principal
+from vnegov.kernel.db import Database
+from vnegov.signing import service as signing
+from vnegov.signing.context import SigningContext
+from vnegov.signing.crypto import timestamp_request
+
+PAGE = 2000
+_FIELDS = [c.name for c in LogRecord.__table__.columns]
+
+
+def persister(db: Database) -> Callable[[list[MessageLogEntry]], None]:
+    """The `persist` callable for `GroupCommitLog`: the whole batch in one durable transaction."""
+
+    def persist(batch: list[MessageLogEntry]) -> None:
+        with db.transaction() as session:
+            session.execute(sa.insert(LogRecord), [{k: asdict(e)[k] for k in _FIELDS} for e in batch])
+
+    return persist
+
+
+def stored_tip(db: Database) -> ChainTip:
+    """Where the stored chain ends (the writer continues from here after a restart)."""
+    with db.read() as session:
+        row = session.execute(
+            sa.select(LogRecord.sequence, LogRecord.hash).order_by(LogRecord.sequence.desc()).limit(1)
+        ).first()
+    return ChainTip(row.sequence, row.hash) if row else GENESIS
+
+
+def iter_entries(db: Database, *, after: int = 0, page: int = PAGE) -> Iterator[MessageLogEntry]:
+    """The stored records after sequence `after`, in sequence order, a page at a time."""
+    while True:
+        with db.read() as session:
+            rows = (
+                session.execute(
+                    sa.select(*LogRecord.__table__.columns)
+                    .where(LogRecord.sequence > after)
+                    .order_by(LogRecord.sequence)
+                    .limit(page)
+                )
+                .mappings()
+                .all()
+            )
+        if not rows:
+            return
+        for row in rows:
+            yield MessageLogEntry(**dict(row))
+        after = rows[-1]["sequence"]
+
+
+def iter_seals(db: Database) -> list[ChainSeal]:
+    with db.read() as session:
+        rows = session.scalars(sa.select(LogSeal).order_by(LogSeal.last_sequence)).all()
+        return [
+            ChainSeal(
+                first_sequence=r.first_sequence,
+                last_sequence=r.last_sequence,
+                head_hash=r.head_hash,
+                signature=bytes(r.signature),
+                certificate=bytes(r.certificate),
+                timestamp=bytes(r.timestamp),
+                version=r.version,
+            )
+            for r in rows
+        ]
+
+
+def seal_pending(db: Database, ctx: SigningContext, operator: Principal) -> ChainSeal | None:
+    """Seal the records written since the last seal (None when there are none)."""
+    with db.read() as session:
+        last = session.scalar(sa.select(sa.func.max(LogSeal.last_sequence))) or 0
+    pending = list(iter_entries(db, after=last))
+    if not pending:
+        return None
+    with db.transaction() as session:
+        signer, chain = signing.ensure_seal(session, actor=operator, ctx=ctx)
+
+    def stamp(digest: bytes) -> bytes:
+        return signing.timestamp_response(db, ctx, timestamp_request(digest, "sha256"))
+
+    seal = seal_batch(pending, signer, chain[0], stamp)
+    with db.transaction() as session:
+        session.add(
+            LogSeal(
+                first_sequence=seal.first_sequence,
+                last_sequence=seal.last_sequence,
+                head_hash=seal.head_hash,
+                signature=seal.signature,
+                certificate=seal.certificate,
+                timestamp=seal.timestamp,
+                version=seal.version,
+            )
+        )
+    return seal
+
+
+def platform_trust(db: Database, ctx: SigningContext) -> TrustCheck:
+    """Seals and time-stamps must come from certificates of the platform's government CA."""
+    with db.read() as session:
+        return issued_by(signing.trust_chain(session, ctx, signing.GOV)[0])
+
+
+def verify(db: Database, ctx: SigningContext) -> VerificationReport:
+    """Stream the stored log and its seals; name every edited, deleted or reordered record."""
+    return verify_log(iter_entries(db), iter_seals(db), trusted_check=platform_trust(db, ctx))
