@@ -354,3 +354,24 @@ def test_registrations_are_audited(
         ("exchange.subsystem.register", f"{inst}/GOV/H24/LGSP", "H24"),
         ("exchange.service.register", service, "G12"),
     }
+
+
+def test_an_unversioned_service_code_is_unique_in_the_database(
+    client: TestClient,
+    db,
+    operator: Caller,
+    ministry_finance: Caller,  # type: ignore[no-untyped-def]
+) -> None:
+    import pytest
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    columns = "subsystem_id, service_code, version, title, kind, upstream_url, openapi, status, created_at"
+    inst = _instance()
+    _member(client, operator, inst, "G12")
+    _subsystem(client, ministry_finance, f"{inst}/GOV/G12/DVC")
+    service_id = _service(client, ministry_finance, f"{inst}/GOV/G12/DVC/traCuuHoSo")
+    # Even past the service layer (two registrations racing), the database refuses a second one.
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        copy = f"INSERT INTO exchange_service ({columns}) SELECT {columns} FROM exchange_service"
+        session.execute(sa.text(copy + " WHERE id = :i"), {"i": service_id})

@@ -25,7 +25,7 @@ db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for systems acting for an agency.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # never break a command the user may copy
 
 
 def open_database() -> Database:

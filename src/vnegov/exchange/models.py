@@ -49,7 +49,7 @@ class Subsystem(Base):
 class Service(Base):
     """A service a subsystem provides (dịch vụ chia sẻ dữ liệu): REST with OpenAPI, or SOAP pass-through.
 
-    `version` NULL is an unversioned service; uniqueness of (code, NULL) is checked by the service layer
+    `version` NULL is an unversioned service; (code, NULL) is kept unique by a partial index
     since NULLs are distinct in unique constraints on both engines.
     """
 
@@ -68,6 +68,15 @@ class Service(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("subsystem_id", "service_code", "version", name="uq_exchange_service_code"),
+        # NULLs are distinct in a unique constraint: a partial index makes (code, no version) unique too.
+        sa.Index(
+            "uq_exchange_service_unversioned",
+            "subsystem_id",
+            "service_code",
+            unique=True,
+            sqlite_where=sa.text("version IS NULL"),
+            postgresql_where=sa.text("version IS NULL"),
+        ),
     )
 
 
