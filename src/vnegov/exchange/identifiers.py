@@ -26,7 +26,8 @@ class InvalidIdentifier(InvalidInput):
     code = "invalid_identifier"
 
 
-def _part(value: str, what: str, field: str) -> str:
+def check_part(value: str, what: str, field: str) -> str:
+    """One part of an identifier (instance, member code, subsystem, …), checked for X-Road's characters."""
     if not value:
         raise InvalidIdentifier(f"{what} is missing", field=field)
     if len(value) > MAX_PART:
@@ -84,13 +85,22 @@ class ServiceId:
 
 
 def _check_common(instance: str, member_class: str, member_code: str, field: str) -> None:
-    _part(instance, "instance", field)
-    _part(member_class, "member class", field)
+    check_part(instance, "instance", field)
+    check_part(member_class, "member class", field)
     if member_class not in MEMBER_CLASSES:
         raise InvalidIdentifier(
             f"member class {member_class!r} is not one of {', '.join(MEMBER_CLASSES)}", field=field
         )
-    _part(member_code, "member code", field)
+    check_part(member_code, "member code", field)
+
+
+def parse_member(value: str, *, field: str = "member") -> MemberId:
+    """`VN/GOV/G12` → MemberId."""
+    parts = value.strip().strip("/").split("/")
+    if len(parts) != 3:
+        raise InvalidIdentifier(f"a member is instance/memberClass/memberCode, got {value!r}", field=field)
+    _check_common(parts[0], parts[1], parts[2], field)
+    return MemberId(parts[0], parts[1], parts[2])
 
 
 def parse_client(value: str, *, field: str = "client") -> ClientId:
@@ -101,7 +111,7 @@ def parse_client(value: str, *, field: str = "client") -> ClientId:
             f"a client is instance/memberClass/memberCode/subsystem, got {value!r}", field=field
         )
     _check_common(parts[0], parts[1], parts[2], field)
-    return ClientId(parts[0], parts[1], parts[2], _part(parts[3], "subsystem", field))
+    return ClientId(parts[0], parts[1], parts[2], check_part(parts[3], "subsystem", field))
 
 
 def parse_service(value: str, *, field: str = "service") -> ServiceId:
@@ -113,8 +123,8 @@ def parse_service(value: str, *, field: str = "service") -> ServiceId:
             field=field,
         )
     provider = parse_client("/".join(parts[:4]), field=field)
-    version = _part(parts[5], "service version", field) if len(parts) == 6 else None
-    return ServiceId(provider, _part(parts[4], "service code", field), version)
+    version = check_part(parts[5], "service version", field) if len(parts) == 6 else None
+    return ServiceId(provider, check_part(parts[4], "service code", field), version)
 
 
 def parse_dstcode(value: str, *, field: str = "dstcode") -> ClientId:

@@ -40,14 +40,12 @@ from vnegov.exchange.errors import (
     UnknownAgency,
 )
 from vnegov.exchange.identifiers import (
-    ALLOWED,
-    MAX_PART,
-    MEMBER_CLASSES,
     ClientId,
-    InvalidIdentifier,
     MemberId,
     ServiceId,
+    check_part,
     parse_client,
+    parse_member,
     parse_service,
 )
 from vnegov.exchange.models import AccessRight, Member, Service, Subsystem
@@ -64,32 +62,6 @@ TOPIC_REVOKED = "exchange.access_right.revoked"
 
 
 # --------------------------------------------------------------------------- identifiers and owners
-
-
-def _check_part(value: str, what: str, field: str) -> str:
-    if not value:
-        raise InvalidIdentifier(f"{what} is missing", field=field)
-    if len(value) > MAX_PART:
-        raise InvalidIdentifier(f"{what} is longer than {MAX_PART} characters", field=field)
-    if not ALLOWED.fullmatch(value):
-        raise InvalidIdentifier(
-            f"{what} {value!r} has characters X-Road does not allow (use letters, digits and '()+,-.=?)",
-            field=field,
-        )
-    return value
-
-
-def _parse_member(value: str, field: str) -> MemberId:
-    parts = value.strip().strip("/").split("/")
-    if len(parts) != 3:
-        raise InvalidIdentifier(f"a member is instance/memberClass/memberCode, got {value!r}", field=field)
-    instance, member_class, member_code = parts
-    _check_part(instance, "instance", field)
-    if member_class not in MEMBER_CLASSES:
-        raise InvalidIdentifier(
-            f"member class {member_class!r} is not one of {', '.join(MEMBER_CLASSES)}", field=field
-        )
-    return MemberId(instance, member_class, _check_part(member_code, "member code", field))
 
 
 def _is_admin(actor: Principal) -> bool:
@@ -270,7 +242,7 @@ def list_subsystems(session: Session, *, member: str | None = None) -> list[sche
         .order_by(Member.instance, Member.member_class, Member.member_code, Subsystem.code)
     )
     if member is not None:
-        mid = _parse_member(member, "member")
+        mid = parse_member(member, field="member")
         query = query.where(
             Member.instance == mid.instance,
             Member.member_class == mid.member_class,
@@ -294,7 +266,7 @@ def list_services(session: Session, *, provider: str | None = None) -> list[sche
     )
     if provider is not None:
         if provider.strip().strip("/").count("/") == 2:
-            mid = _parse_member(provider, "provider")
+            mid = parse_member(provider, field="provider")
         else:
             client = parse_client(provider, field="provider")
             mid = client.member
@@ -336,9 +308,9 @@ def register_member(
     if not _is_admin(actor):
         raise NotPlatformAdmin("only a platform administrator registers members of the exchange")
     mid = MemberId(
-        _check_part(member_in.instance, "instance", "instance"),
+        check_part(member_in.instance, "instance", "instance"),
         member_in.member_class,
-        _check_part(member_in.member_code, "member code", "member_code"),
+        check_part(member_in.member_code, "member code", "member_code"),
     )
     if mid.member_class == "GOV":
         _check_agency(session, mid.member_code)
