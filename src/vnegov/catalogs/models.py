@@ -8,9 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vnegov.kernel.db import Base, JSONType, UTCDateTime, utcnow
-
-BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+from vnegov.kernel.db import Base, BigId, JSONType, UTCDateTime, utcnow
 
 
 class Catalog(Base):

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vnegov.kernel.db import Base, UTCDateTime, utcnow
+from vnegov.kernel.db import Base, BigId, UTCDateTime, utcnow
 
 
 class Member(Base):
@@ -109,9 +109,7 @@ class LogRecord(Base):
 
     __tablename__ = "exchange_log_record"
 
-    sequence: Mapped[int] = mapped_column(
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False
-    )
+    sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     message_id: Mapped[str] = mapped_column(sa.String(200), index=True)
     query_id: Mapped[str] = mapped_column(sa.String(200))
     client: Mapped[str] = mapped_column(sa.String(1100), index=True)

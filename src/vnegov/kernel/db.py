@@ -34,6 +34,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# A 64-bit id on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
 # JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text on SQLite.
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vnegov.kernel.db import Base, JSONType, UTCDateTime, utcnow
+from vnegov.kernel.db import Base, BigId, JSONType, UTCDateTime, utcnow
 
 
 class AuditLogEntry(Base):
@@ -20,7 +20,7 @@ class AuditLogEntry(Base):
 
     __tablename__ = "kernel_audit_log"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(sa.String(200))
     agency_code: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -43,7 +43,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "kernel_outbox"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     topic: Mapped[str] = mapped_column(sa.String(200), index=True)
     payload: Mapped[Any] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

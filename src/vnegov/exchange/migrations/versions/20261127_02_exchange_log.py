@@ -10,14 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from vnegov.kernel.db import UTCDateTime
+from vnegov.kernel.db import BigId, UTCDateTime
 
 revision = "20261127_02_exchange"
 down_revision = "20261127_01_exchange"
 branch_labels = None
 depends_on = None
-
-BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 def upgrade() -> None:

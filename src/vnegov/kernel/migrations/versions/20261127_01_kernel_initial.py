@@ -10,14 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from vnegov.kernel.db import JSONType, UTCDateTime
+from vnegov.kernel.db import BigId, JSONType, UTCDateTime
 
 revision = "20261127_01_kernel"
 down_revision = None
 branch_labels = ("kernel",)
 depends_on = None
-
-BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 def upgrade() -> None:
