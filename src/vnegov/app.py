@@ -55,6 +55,9 @@ def create_app(
             yield
         finally:
             jobs.stop()
+            for component in selected:
+                if component.shutdown is not None:
+                    await component.shutdown(app)
             dispatcher.stop()
 
     app = FastAPI(

@@ -41,8 +41,19 @@ def seed_demo(
             continue
         with db.transaction() as session:
             callback = (lambda n, c=component.name: progress(c, n)) if progress else None
-            report[component.name] = component.seed(session, SYSTEM, callback, settings)
+            result = component.seed(session, SYSTEM, callback, settings)
+        if isinstance(result, dict) and result.get(components.DEMO_SECRETS):
+            _add_demo_secrets(
+                settings.data_dir / DEMO_CREDENTIALS, component.name, result.pop(components.DEMO_SECRETS)
+            )
+        report[component.name] = result
     return report
+
+
+def _add_demo_secrets(path: Path, component: str, secrets: Any) -> None:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data[component] = secrets
+    _write_private(path, json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _demo_keys(db: Database, settings: Settings) -> str | None:
@@ -56,7 +67,7 @@ def _demo_keys(db: Database, settings: Settings) -> str | None:
         for agency, name, roles in DEMO_KEYS:
             key = auth.create_key(session, actor=SYSTEM, agency_code=agency, name=name, roles=roles)
             issued.append({"agency_code": agency, "name": name, "roles": list(roles), "api_key": key.token})
-    _write_private(path, json.dumps(issued, ensure_ascii=False, indent=2))
+    _write_private(path, json.dumps({"api_keys": issued}, ensure_ascii=False, indent=2))
     return str(path)
 
 

@@ -7,7 +7,7 @@ application, the CLI and the migrations read this module; nothing else lists com
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,11 +37,16 @@ class ComponentSpec:
     seed: Callable[[Session, Principal, Callable[[int], None] | None, Settings], Any] | None = None
     setup: Callable[[FastAPI, Settings, Database], None] | None = None  # at app creation
     jobs: Callable[[FastAPI], list[Job]] | None = None  # periodic work while the app runs
+    shutdown: Callable[[FastAPI], Awaitable[None]] | None = None  # when the app stops (flush, close)
     cli: Any = None  # a typer.Typer, mounted as `vnegov <name> ...`
     templates: Path | None = None
     nav: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (path, label_vi, label_en)
     partial: bool = False  # some of the component's capabilities are not built yet (the home page says so)
 
+
+DEMO_SECRETS = "demo_secrets"
+"""A seed's report may carry secrets it generated (demo client credentials) under this key; `vnegov up`
+writes them to `data/demo-credentials.json`, never to the console or the logs."""
 
 # In dependency order: a component comes after those it stands on.
 COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs", "vnegov.signing", "vnegov.exchange")

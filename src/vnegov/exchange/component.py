@@ -1,14 +1,40 @@
-"""How the data exchange plugs into the platform (so far: its registry; the gateway comes later)."""
+"""How the data exchange plugs into the platform: registry API, gateway, message log sealing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api, cli
+from vnegov.exchange import api, cli, demo
+from vnegov.exchange.gateway.proxy import GatewayRouter
+from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
+from vnegov.kernel.db import Database
+from vnegov.kernel.jobs import Job
+from vnegov.kernel.settings import Settings
 
 HERE = Path(__file__).parent
+
+
+def setup(app: FastAPI, settings: Settings, db: Database) -> None:
+    gateway = Gateway(settings, db, local_app=app)
+    app.state.gateway = gateway
+    app.add_middleware(GatewayRouter, gateway=gateway)
+
+
+def jobs(app: FastAPI) -> list[Job]:
+    gateway: Gateway = app.state.gateway
+    ctx = getattr(app.state, "signing", None)
+    return [Job("seal-message-log", gateway.config.seal_interval_seconds, lambda: gateway.seal(ctx))]
+
+
+async def shutdown(app: FastAPI) -> None:
+    gateway: Gateway = app.state.gateway
+    await gateway.aclose()
+    gateway.stop()
+
 
 COMPONENT = ComponentSpec(
     name="exchange",
@@ -16,8 +42,12 @@ COMPONENT = ComponentSpec(
     title_vi="Nền tảng tích hợp, chia sẻ dữ liệu",
     title_en="Data integration and sharing platform",
     migrations=HERE / "migrations",
-    partial=True,  # the registry runs; the gateway, message log storage and federation come next
+    partial=True,  # federation over mTLS, opmon records and the admin pages come next
     api_router=api.router,
+    extra_routers=(demo.router,),
     seed=seed,
+    setup=setup,
+    jobs=jobs,
+    shutdown=shutdown,
     cli=cli.app,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -74,6 +75,22 @@ def iter_entries(db: Database, *, after: int = 0, page: int = PAGE) -> Iterator[
         for row in rows:
             yield MessageLogEntry(**dict(row))
         after = rows[-1]["sequence"]
+
+
+def count_calls(db: Database, client: str, service: str, start: datetime, end: datetime) -> int:
+    """Logged calls of `client` to `service` with a request time in [start, end) (daily quotas)."""
+    with db.read() as session:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(LogRecord)
+            .where(
+                LogRecord.client == client,
+                LogRecord.service == service,
+                LogRecord.request_time >= start,
+                LogRecord.request_time < end,
+            )
+        )
+        return int(session.scalar(query) or 0)
 
 
 def iter_seals(db: Database) -> list[ChainSeal]:

@@ -65,6 +65,11 @@ class Service(Base):
     openapi: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The gateway's limits for this service; NULL: the gateway's configured default.
+    max_body_bytes: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    timeout_seconds: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    rate_per_second: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    quota_per_day: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("subsystem_id", "service_code", "version", name="uq_exchange_service_code"),
@@ -102,6 +107,23 @@ class AccessRight(Base):
         sa.Index("ix_exchange_access_right_lookup", "service_id", "client_id"),
         sa.Index("ix_exchange_access_right_client", "client_id"),
     )
+
+
+class ClientCredential(Base):
+    """A client subsystem's credentials for the gateway's token endpoint (OAuth2 client credentials).
+
+    `client_key` is public (the OAuth2 `client_id`); only the SHA-256 of the secret is kept.
+    """
+
+    __tablename__ = "exchange_client_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsystem_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_subsystem.id"), index=True)
+    client_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LogRecord(Base):

@@ -60,6 +60,10 @@ class ServiceCreate(Strict):
     kind: ServiceKind = "REST"
     upstream_url: str = Field(max_length=2000, description="Where the provider's gateway forwards calls")
     openapi: dict[str, Any] | None = Field(None, description="OpenAPI description (REST)")
+    max_body_bytes: int | None = Field(None, gt=0, description="Largest request body; none: gateway default")
+    timeout_seconds: float | None = Field(None, gt=0, le=600, description="Provider timeout; none: default")
+    rate_per_second: float | None = Field(None, gt=0, description="Calls/s per client; none: default")
+    quota_per_day: int | None = Field(None, gt=0, description="Calls per client per day; none: default")
 
 
 class ServiceRead(BaseModel):
@@ -81,6 +85,10 @@ class ServiceDetail(ServiceRead):
     """A service as its provider sees it."""
 
     upstream_url: str
+    max_body_bytes: int | None = None
+    timeout_seconds: float | None = None
+    rate_per_second: float | None = None
+    quota_per_day: int | None = None
 
 
 class AccessRightCreate(Strict):
@@ -107,3 +115,20 @@ class AccessCheck(BaseModel):
     method: str
     path: str
     allowed: bool
+
+
+class CredentialIssued(BaseModel):
+    """Client credentials for the gateway's token endpoint; the secret is shown only once."""
+
+    client_id: str = Field(description="OAuth2 client_id (public)")
+    client_secret: str = Field(description="OAuth2 client_secret: store it now, it is not shown again")
+    subsystem: str
+    created_at: datetime
+
+
+class CredentialRead(BaseModel):
+    client_id: str
+    subsystem: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None

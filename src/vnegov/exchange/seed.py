@@ -7,10 +7,12 @@ come from the agencies catalogue (loaded before this component is seeded).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vnegov.exchange import schemas, service
+from vnegov.components import DEMO_SECRETS
+from vnegov.exchange import credentials, schemas, service
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import Settings, get_settings
 
@@ -35,7 +37,7 @@ def seed(
     actor: Principal,
     progress: Callable[[int], None] | None = None,
     settings: Settings | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     if service.list_members(session, instance="VN"):
         return {"members": 0}
     base = (settings or get_settings()).signing.public_base_url.rstrip("/")
@@ -69,7 +71,19 @@ def seed(
             upstream_url=f"{base}/api/v1/registries/population",
         ),
     )
-    for client in ("VN/GOV/G22/DVCQG", "VN/GOV/H24/LGSP", "VN/GOV/H29/LGSP"):
+    echo = "VN/GOV/G22/DVCQG/echo/v1"
+    service.register_service(
+        session,
+        actor=actor,
+        service_in=schemas.ServiceCreate(
+            service=echo,
+            title="Dịch vụ mẫu: trả lại nội dung nhận được (echo)",
+            upstream_url=f"{base}/api/v1/exchange/demo/echo",
+            rate_per_second=100_000,  # the benchmark drives it hard
+        ),
+    )
+    clients = ("VN/GOV/G22/DVCQG", "VN/GOV/H24/LGSP", "VN/GOV/H29/LGSP")
+    for client in clients:
         service.grant_access(
             session,
             actor=actor,
@@ -82,4 +96,19 @@ def seed(
                 service=citizens, client=client, method="POST", path="/verify"
             ),
         )
-    return {"members": len(MEMBERS), "subsystems": len(SUBSYSTEMS), "services": 2, "access_rights": 6}
+    for client in clients[1:]:
+        service.grant_access(
+            session, actor=actor, right_in=schemas.AccessRightCreate(service=echo, client=client)
+        )
+    secrets = [
+        credentials.issue(session, actor=actor, subsystem=client).model_dump(mode="json")
+        for client in clients
+    ]
+    return {
+        "members": len(MEMBERS),
+        "subsystems": len(SUBSYSTEMS),
+        "services": 3,
+        "access_rights": 8,
+        "client_credentials": len(secrets),
+        DEMO_SECRETS: secrets,
+    }

@@ -59,6 +59,8 @@ AGENCIES = "agencies"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 TOPIC_GRANTED = "exchange.access_right.granted"
 TOPIC_REVOKED = "exchange.access_right.revoked"
+REGISTRY_CHANGED = "vnegov.exchange.registry_changed"
+"""Set in `session.info` by every registry write, so gateways in this process reload after the commit."""
 
 
 # --------------------------------------------------------------------------- identifiers and owners
@@ -325,6 +327,7 @@ def register_member(
     session.add(row)
     session.flush()
     read = _member_read(row, [])
+    session.info[REGISTRY_CHANGED] = True
     audit.record(
         session,
         actor=actor,
@@ -350,6 +353,7 @@ def register_subsystem(
     session.add(row)
     session.flush()
     read = _subsystem_read(cid, row)
+    session.info[REGISTRY_CHANGED] = True
     audit.record(
         session,
         actor=actor,
@@ -397,10 +401,22 @@ def register_service(
         upstream_url=service_in.upstream_url,
         openapi=None if service_in.openapi is None else json.dumps(service_in.openapi, ensure_ascii=False),
         status="active",
+        max_body_bytes=service_in.max_body_bytes,
+        timeout_seconds=service_in.timeout_seconds,
+        rate_per_second=service_in.rate_per_second,
+        quota_per_day=service_in.quota_per_day,
     )
     session.add(row)
     session.flush()
-    read = schemas.ServiceDetail(**_service_fields(sid, row), upstream_url=row.upstream_url)
+    read = schemas.ServiceDetail(
+        **_service_fields(sid, row),
+        upstream_url=row.upstream_url,
+        max_body_bytes=row.max_body_bytes,
+        timeout_seconds=row.timeout_seconds,
+        rate_per_second=row.rate_per_second,
+        quota_per_day=row.quota_per_day,
+    )
+    session.info[REGISTRY_CHANGED] = True
     audit.record(
         session,
         actor=actor,
@@ -480,6 +496,7 @@ def grant_access(
     session.flush()
     read = _right_read(session, row)
     after = read.model_dump(mode="json")
+    session.info[REGISTRY_CHANGED] = True
     audit.record(
         session,
         actor=actor,
@@ -505,6 +522,7 @@ def revoke_access(session: Session, *, actor: Principal, right_id: int) -> schem
     session.flush()
     read = _right_read(session, row)
     after = read.model_dump(mode="json")
+    session.info[REGISTRY_CHANGED] = True
     audit.record(
         session,
         actor=actor,

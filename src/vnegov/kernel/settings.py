@@ -38,6 +38,29 @@ class SigningSettings(BaseModel):
     pkcs11_pin: SecretStr | None = None
 
 
+class ExchangeSettings(BaseModel):
+    """Data integration and sharing platform (components 6, 7): the gateway's defaults.
+
+    A service's own limits (set when it is registered) take precedence over these.
+    """
+
+    gateway_id: str = Field("VN/GOV/G22/NDXP", description="This gateway's name in log records and headers")
+    token_ttl_seconds: int = Field(3600, description="Lifetime of client access tokens from POST /token")
+    max_body_bytes: int = Field(10 * 1024 * 1024, description="Largest request body forwarded")
+    timeout_seconds: float = Field(30.0, description="How long to wait for a provider's answer")
+    rate_per_second: float = Field(100.0, description="Calls per second per client and service")
+    rate_burst: int = Field(200, description="Calls a client may make at once above the steady rate")
+    quota_per_day: int | None = Field(
+        None, description="Calls per client and service per day; none: unlimited"
+    )
+    upstream_connections: int = Field(200, description="Pooled keep-alive connections to providers")
+    registry_refresh_seconds: float = Field(5.0, description="How stale the gateway's registry may be")
+    seal_interval_seconds: float = Field(10.0, description="How often the message log is sealed")
+    timestamp_grace_seconds: float = Field(
+        600.0, description="Unsealed log older than this (time-stamping down) stops the gateway"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VNEGOV_",
@@ -61,6 +84,7 @@ class Settings(BaseSettings):
     )
     catalogs: CatalogSettings = CatalogSettings()
     signing: SigningSettings = SigningSettings()
+    exchange: ExchangeSettings = ExchangeSettings()
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,154 @@
+"""The registry as a gateway sees it (danh bạ của cổng): one immutable snapshot, read in one go.
+
+Part of the exchange's service layer (it reads the registry tables). A gateway routes, authorises and
+limits every call from a `Directory` held in memory, so the hot path never queries the database; it
+loads a new one after a registry change in this process (`service.REGISTRY_CHANGED`) and at least every
+`exchange.registry_refresh_seconds` otherwise (changes made by other processes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from vnegov.exchange.identifiers import ClientId, MemberId, ServiceId
+from vnegov.exchange.models import AccessRight, ClientCredential, Member, Service, Subsystem
+from vnegov.exchange.service import METHODS, _has_dot_segment, _path_matches
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What one access right covers: a method (None: any) on paths under `path` (None: any)."""
+
+    method: str | None
+    path: str | None
+
+    def covers(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or _path_matches(self.path, path)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A registered service and how to reach and limit it."""
+
+    service: ServiceId
+    title: str
+    kind: str
+    status: str
+    upstream_url: str
+    openapi: str | None
+    max_body_bytes: int | None
+    timeout_seconds: float | None
+    rate_per_second: float | None
+    quota_per_day: int | None
+    rights: Mapping[str, tuple[Endpoint, ...]] = field(default_factory=dict)
+
+    def allows(self, client: str, method: str, path: str) -> bool:
+        """May `client` call `method path` here? Dot segments are never allowed (no escaping a prefix)."""
+        endpoints = self.rights.get(client)
+        if not endpoints or method not in METHODS or _has_dot_segment(unquote(path)):
+            return False
+        return any(e.covers(method, path) for e in endpoints)
+
+    def endpoints_for(self, client: str) -> tuple[Endpoint, ...]:
+        return self.rights.get(client, ())
+
+    def openapi_document(self) -> dict[str, Any] | None:
+        return None if self.openapi is None else json.loads(self.openapi)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberEntry:
+    member: MemberId
+    name: str
+    subsystems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Members, active subsystems, services with their live rights, and live client credentials."""
+
+    members: tuple[MemberEntry, ...]
+    subsystems: frozenset[str]
+    routes: Mapping[str, Route]
+    credentials: frozenset[str]
+
+    def route(
+        self, provider: ClientId, service_code: str, next_segment: str | None
+    ) -> tuple[Route, bool] | None:
+        """The service `provider/service_code`, versioned by `next_segment` if such a version is registered.
+
+        Returns the route and whether `next_segment` was taken as the version.
+        """
+        base = f"{provider}/{service_code}"
+        if next_segment:
+            versioned = self.routes.get(f"{base}/{next_segment}")
+            if versioned is not None:
+                return versioned, True
+        plain = self.routes.get(base)
+        return (plain, False) if plain is not None else None
+
+    def services_of(self, provider: ClientId) -> list[Route]:
+        return [r for r in self.routes.values() if r.service.provider == provider]
+
+    def member_name(self, member: MemberId) -> str:
+        for entry in self.members:
+            if entry.member == member:
+                return entry.name
+        return ""
+
+
+def load_directory(session: Session) -> Directory:
+    """Read the whole registry (a few queries; thousands of rows at most) into a `Directory`."""
+    members: dict[int, Member] = {m.id: m for m in session.scalars(sa.select(Member))}
+    subsystems: dict[int, tuple[ClientId, Subsystem]] = {}
+    for sub in session.scalars(sa.select(Subsystem)):
+        m = members[sub.member_id]
+        subsystems[sub.id] = (ClientId(m.instance, m.member_class, m.member_code, sub.code), sub)
+    rights: dict[int, dict[str, list[Endpoint]]] = {}
+    live = sa.select(AccessRight).where(AccessRight.revoked_at.is_(None)).order_by(AccessRight.id)
+    for right in session.scalars(live):
+        client = str(subsystems[right.client_id][0])
+        rights.setdefault(right.service_id, {}).setdefault(client, []).append(
+            Endpoint(right.method, right.path)
+        )
+    routes: dict[str, Route] = {}
+    for svc in session.scalars(sa.select(Service)):
+        provider = subsystems[svc.subsystem_id][0]
+        sid = ServiceId(provider, svc.service_code, svc.version)
+        routes[str(sid)] = Route(
+            service=sid,
+            title=svc.title,
+            kind=svc.kind,
+            status=svc.status,
+            upstream_url=svc.upstream_url,
+            openapi=svc.openapi,
+            max_body_bytes=svc.max_body_bytes,
+            timeout_seconds=svc.timeout_seconds,
+            rate_per_second=svc.rate_per_second,
+            quota_per_day=svc.quota_per_day,
+            rights={c: tuple(e) for c, e in rights.get(svc.id, {}).items()},
+        )
+    by_member: dict[int, list[str]] = {}
+    for cid, sub in subsystems.values():
+        if sub.status == "active":
+            by_member.setdefault(sub.member_id, []).append(cid.subsystem)
+    entries = tuple(
+        MemberEntry(
+            MemberId(m.instance, m.member_class, m.member_code), m.name, tuple(sorted(by_member.get(i, [])))
+        )
+        for i, m in sorted(members.items())
+    )
+    credentials = frozenset(
+        session.scalars(sa.select(ClientCredential.client_key).where(ClientCredential.revoked_at.is_(None)))
+    )
+    active = frozenset(str(cid) for cid, sub in subsystems.values() if sub.status == "active")
+    return Directory(members=entries, subsystems=active, routes=routes, credentials=credentials)

@@ -1,0 +1,608 @@
+"""The gateway's HTTP interface (cổng an ninh): X-Road REST, the LGSP style, tokens and metadata.
+
+Served in front of the application (an ASGI wrapper: these paths never reach FastAPI's routing):
+
+- `POST /token`: OAuth2 client credentials (RFC 6749 §4.4; HTTP Basic or form), as provincial LGSPs
+  issue tokens; answers a signed client token (`tokens.py`).
+- `{METHOD} /r1/{instance}/{class}/{member}/{subsystem}/{service}[/{version}][/path]` with
+  `Authorization: Bearer` and `X-Road-Client`: the X-Road message protocol for REST. Optional
+  `X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`; answers carry `X-Road-Id`, `X-Road-Request-Id`,
+  `X-Road-Request-Hash`, `X-Road-Client`, `X-Road-Service`, or `X-Road-Error` on failure.
+- `{METHOD} /XrdAdapter/RestService/forward/{service}[/path]?dstcode=VN:GOV:G01:DANCU`: the adapter
+  path provincial systems call today (`framework.md` §2.1); failures answer the LGSP error body.
+- `GET /listClients` (also `/r1/listClients`) and `GET /r1/{subsystem}/listMethods|allowedMethods|
+  getOpenAPI?serviceCode=`: X-Road's metadata protocol (PR-META, PR-MREST) and, when the caller uses
+  the `X-GovStack-Client` header or `instanceId` parameter, the GovStack Information Mediator shapes.
+
+Every forwarded call is written to the message log (group-committed, hash-chained) before its answer
+goes back; every refusal is a security event in the outbox before its answer goes back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vnegov.exchange import credentials
+from vnegov.exchange.directory import Directory, Endpoint, Route
+from vnegov.exchange.gateway import errors as E
+from vnegov.exchange.gateway.errors import GatewayError
+from vnegov.exchange.gateway.http import (
+    JSON,
+    PROBLEM_JSON,
+    ClientGone,
+    read_body,
+    request_headers,
+    respond,
+    respond_json,
+)
+from vnegov.exchange.gateway.metrics import observe
+from vnegov.exchange.gateway.runtime import Gateway
+from vnegov.exchange.gateway.tokens import InvalidToken
+from vnegov.exchange.gateway.upstream import HOP_BY_HOP, UpstreamTimeout, UpstreamUnreachable
+from vnegov.exchange.identifiers import ClientId, InvalidIdentifier, check_part, parse_client, parse_dstcode
+from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
+from vnegov.kernel.clock import VN_TZ
+
+METADATA = ("listMethods", "allowedMethods", "getOpenAPI")
+LGSP_PREFIX = "/XrdAdapter/RestService/forward/"
+MAX_USER_ID = 200
+MAX_ISSUE = 500
+LOG_WAIT_SECONDS = 10.0
+
+
+class GatewayRouter:
+    """Serves the gateway's paths; passes every other request to `app`."""
+
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        self.app = app
+        self.gw = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path.startswith("/r1/"):
+                if path in ("/r1/listClients", "/r1/listClients/"):
+                    return await self.list_clients(scope, send)
+                return await Call(self.gw, scope, receive, send, lgsp=False).run()
+            if path.startswith(LGSP_PREFIX):
+                return await Call(self.gw, scope, receive, send, lgsp=True).run()
+            if path == "/token":
+                return await self.token(scope, receive, send)
+            if path == "/listClients":
+                return await self.list_clients(scope, send)
+        await self.app(scope, receive, send)
+
+    # ------------------------------------------------------------------ POST /token
+
+    async def token(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"cache-control": "no-store", "pragma": "no-cache"}
+        if scope["method"] != "POST":
+            await respond_json(
+                send,
+                405,
+                {"error": "invalid_request", "error_description": "use POST"},
+                [("allow", "POST"), *headers.items()],
+            )
+            return
+        try:
+            body = await read_body(receive, 16 * 1024)
+        except ClientGone:
+            return
+        form = {k: v[0] for k, v in parse_qs((body or b"").decode("utf-8", "replace")).items()}
+        client_id, secret = _basic(request_headers(scope).get("authorization", ""))
+        client_id = client_id or form.get("client_id", "")
+        secret = secret or form.get("client_secret", "")
+        if form.get("grant_type") != "client_credentials":
+            await respond_json(
+                send,
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "grant_type must be client_credentials",
+                },
+                headers.items(),
+            )
+            return
+        await self.gw.ensure_started()
+        client = None
+        if client_id and secret:
+            client = await self.gw.run_db(credentials.authenticate, client_id, secret)
+        if client is None:
+            await self.gw.security_event(
+                scope,
+                E.CLIENT_AUTH,
+                "token endpoint: invalid client credentials",
+                client=client_id[:64] or None,
+            )
+            await respond_json(
+                send,
+                401,
+                {"error": "invalid_client", "error_description": "unknown client or wrong secret"},
+                [("www-authenticate", 'Basic realm="vnegov-exchange"'), *headers.items()],
+            )
+            return
+        token, ttl = self.gw.tokens.issue(client, client_id)
+        await respond_json(
+            send,
+            200,
+            {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "client": client},
+            headers.items(),
+        )
+
+    # ------------------------------------------------------------------ GET /listClients
+
+    async def list_clients(self, scope: Scope, send: Send) -> None:
+        query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
+        govstack = "instanceId" in query
+        instance = query.get("instanceId") or query.get("xRoadInstance") or self.gw.settings.instance
+        directory = await self.gw.directory()
+        out: list[dict[str, Any]] = []
+        for entry in directory.members:
+            m = entry.member
+            if m.instance != instance:
+                continue
+            if govstack:
+                base = {"instanceId": m.instance, "memberClass": m.member_class, "memberCode": m.member_code}
+                out.append({"name": entry.name, "id": {"objectType": "MEMBER", **base}})
+                out.extend(
+                    {"name": entry.name, "id": {"objectType": "APPLICATION", **base, "applicationCode": s}}
+                    for s in entry.subsystems
+                )
+            else:
+                base = {
+                    "xroad_instance": m.instance,
+                    "member_class": m.member_class,
+                    "member_code": m.member_code,
+                }
+                out.append({"id": {"object_type": "MEMBER", **base}, "name": entry.name})
+                out.extend(
+                    {"id": {"object_type": "SUBSYSTEM", **base, "subsystem_code": s}, "name": entry.name}
+                    for s in entry.subsystems
+                )
+        await respond_json(send, 200, {"member": out})
+
+
+def _basic(header: str) -> tuple[str, str]:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return "", ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return unquote(user), unquote(password)
+
+
+class Call:
+    """One call through the gateway, from its request to its logged answer."""
+
+    def __init__(self, gw: Gateway, scope: Scope, receive: Receive, send: Send, *, lgsp: bool) -> None:
+        self.gw = gw
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.lgsp = lgsp
+        self.method: str = scope["method"]
+        self.headers = request_headers(scope)
+        self.govstack = "x-govstack-client" in self.headers
+        self.request_id = uuid.uuid4().hex
+        self.message_id = self.headers.get("x-road-id") or self.request_id
+        self.client: str | None = None
+        self.service: str | None = None
+        self.started = time.perf_counter()
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except GatewayError as exc:
+            await self.refuse(exc)
+        except ClientGone:
+            return
+
+    async def _run(self) -> None:
+        await self.gw.ensure_started()
+        if len(self.message_id) > 200:
+            raise GatewayError(E.BAD_IDENTIFIER, "X-Road-Id is longer than 200 characters", field="X-Road-Id")
+        refusal = self.gw.refusal()
+        if refusal is not None:
+            raise refusal
+        provider, rest = self._address()
+        client = self._authenticate()
+        directory = await self.gw.directory()
+        if client not in directory.subsystems:
+            raise GatewayError(
+                E.UNKNOWN_CLIENT,
+                f"client subsystem {client} is not registered or not active",
+                field="X-Road-Client",
+            )
+        if not rest:
+            raise GatewayError(E.BAD_IDENTIFIER, "the path names no service", field="path")
+        code = unquote(rest[0])
+        if code in METADATA and not self.lgsp:
+            return await self.metadata(directory, provider, code, client)
+        _check(code, "service code", "path")
+        found = directory.route(provider, code, unquote(rest[1]) if len(rest) > 1 else None)
+        if found is None:
+            raise GatewayError(
+                E.UNKNOWN_SERVICE, f"service {provider}/{code} is not registered", field="path"
+            )
+        route, versioned = found
+        self.service = str(route.service)
+        sub_path = (
+            "/" + "/".join(rest[2 if versioned else 1 :]) if len(rest) > (2 if versioned else 1) else ""
+        )
+        await self.forward(route, sub_path)
+
+    # ------------------------------------------------------------------ parsing and authentication
+
+    def _address(self) -> tuple[ClientId, list[str]]:
+        raw: str = self.scope.get("raw_path", b"").decode("latin-1") or self.scope["path"]
+        raw = raw.split("?", 1)[0]
+        if self.lgsp:
+            rest = raw[len(LGSP_PREFIX) :].split("/")
+            query = parse_qs(self.scope["query_string"].decode("latin-1"))
+            dstcode = (query.get("dstcode") or [""])[0]
+            if not dstcode:
+                raise GatewayError(
+                    E.MISSING_HEADER, "the dstcode parameter names the provider subsystem", field="dstcode"
+                )
+            return _parsed(parse_dstcode, dstcode, "dstcode"), rest
+        parts = raw[len("/r1/") :].split("/")
+        if len(parts) < 4 or not all(parts[:4]):
+            raise GatewayError(
+                E.BAD_IDENTIFIER,
+                "the path must be /r1/{instance}/{class}/{member}/{subsystem}/{service}[/path]",
+                field="path",
+            )
+        provider = _parsed(parse_client, "/".join(unquote(p) for p in parts[:4]), "path")
+        return provider, parts[4:]
+
+    def _authenticate(self) -> str:
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise GatewayError(
+                E.CLIENT_AUTH,
+                "present an access token from POST /token as 'Authorization: Bearer <token>'",
+                field="Authorization",
+            )
+        try:
+            claims = self.gw.tokens.verify(token.strip())
+        except InvalidToken as exc:
+            raise GatewayError(E.CLIENT_AUTH, str(exc), field="Authorization") from None
+        directory = self.gw.current_directory()
+        if directory is not None and claims.credential not in directory.credentials:
+            raise GatewayError(
+                E.CLIENT_AUTH, "the credential of this access token has been revoked", field="Authorization"
+            )
+        self.client = claims.client
+        stated = self.headers.get("x-road-client") or self.headers.get("x-govstack-client")
+        if stated is None:
+            if self.lgsp:
+                return claims.client
+            raise GatewayError(
+                E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
+            )
+        header = "X-GovStack-Client" if self.govstack else "X-Road-Client"
+        named = _parsed(parse_client, unquote(stated), header)
+        if str(named) != claims.client:
+            raise GatewayError(
+                E.CLIENT_MISMATCH,
+                f"{header} {named} is not the subsystem this token was issued to ({claims.client})",
+                field=header,
+            )
+        return claims.client
+
+    # ------------------------------------------------------------------ forwarding
+
+    def _limits(self, route: Route) -> tuple[int, float, float, float, int | None]:
+        """Body limit, timeout, rate, burst and daily quota: the service's own, else the defaults.
+
+        A service's own rate allows a burst of one second's worth; the default rate, `rate_burst`.
+        """
+        c = self.gw.config
+        rate = route.rate_per_second or c.rate_per_second
+        burst = float(c.rate_burst) if route.rate_per_second is None else max(1.0, rate)
+        return (
+            route.max_body_bytes or c.max_body_bytes,
+            route.timeout_seconds or c.timeout_seconds,
+            rate,
+            burst,
+            route.quota_per_day or c.quota_per_day,
+        )
+
+    async def forward(self, route: Route, sub_path: str) -> None:
+        assert self.client is not None
+        if route.status != "active":
+            raise GatewayError(E.SERVICE_DISABLED, f"service {route.service} is not active")
+        check_path = unquote(sub_path) or "/"
+        if not route.allows(self.client, self.method, check_path):
+            raise GatewayError(
+                E.ACCESS_DENIED,
+                f"Request is not allowed: {self.client} may not call "
+                f"{self.method} {check_path} on {route.service}",
+            )
+        max_body, timeout, rate, burst, quota = self._limits(route)
+        wait = self.gw.rates.take((self.client, self.service or ""), rate, burst)
+        if wait:
+            raise GatewayError(
+                E.RATE_LIMITED, f"more than {rate:g} calls per second to {route.service}", retry_after=wait
+            )
+        if quota is not None:
+            await self._take_quota(quota)
+        declared = self.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            raise GatewayError(
+                E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
+            )
+        user_id = self.headers.get("x-road-userid", "")
+        issue = self.headers.get("x-road-issue", "")
+        if len(user_id) > MAX_USER_ID:
+            raise GatewayError(
+                E.BAD_IDENTIFIER, f"X-Road-UserId is longer than {MAX_USER_ID}", field="X-Road-UserId"
+            )
+        if len(issue) > MAX_ISSUE:
+            raise GatewayError(
+                E.BAD_IDENTIFIER, f"X-Road-Issue is longer than {MAX_ISSUE}", field="X-Road-Issue"
+            )
+        body = await read_body(self.receive, max_body)
+        if body is None:
+            raise GatewayError(
+                E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
+            )
+        request_time = datetime.now(UTC)
+        upstream_headers = self._upstream_headers()
+        query = self.scope["query_string"].decode("latin-1")
+        if self.lgsp:
+            query = "&".join(
+                p for p in query.split("&") if p and not p.startswith(("dstcode=", "providerurl="))
+            )
+        url = route.upstream_url.rstrip("/") + sub_path + (f"?{query}" if query else "")
+        try:
+            answer = await self.gw.upstream.send(self.method, url, upstream_headers, body, timeout)
+            status, out_headers, out_body = answer.status, answer.headers, answer.body
+            failure: GatewayError | None = None
+        except (UpstreamTimeout, UpstreamUnreachable) as exc:
+            kind = E.UPSTREAM_TIMEOUT if isinstance(exc, UpstreamTimeout) else E.NETWORK_ERROR
+            failure = GatewayError(kind, str(exc))
+            status, out_headers, out_body = kind.status, [], self._error_body(failure)
+        response_time = datetime.now(UTC)
+        await self._log(route, body, out_body, status, request_time, response_time, user_id, issue)
+        self.gw.note_logged()
+        observe(
+            self.service or "unknown",
+            str(status) if failure is None else failure.kind.code,
+            time.perf_counter() - self.started,
+        )
+        if failure is not None:
+            await self._send_error(failure, out_body)
+            return
+        request_hash = base64.b64encode(hashlib.sha512(body).digest()).decode()
+        headers = [
+            (k, v)
+            for k, v in out_headers
+            if k.lower() not in HOP_BY_HOP and not k.lower().startswith("x-road-")
+        ]
+        headers += [*self._xroad_headers(), ("X-Road-Request-Hash", request_hash)]
+        if user_id:
+            headers.append(("X-Road-UserId", user_id))
+        if issue:
+            headers.append(("X-Road-Issue", issue))
+        await respond(self.send, status, out_body, headers)
+
+    async def _take_quota(self, quota: int) -> None:
+        assert self.client is not None and self.service is not None
+        day = datetime.now(VN_TZ).date()
+        if not self.gw.quota.known(self.client, self.service, day):
+            await self.gw.run_db(self.gw.quota.seed, self.client, self.service, day)
+        if not self.gw.quota.take(self.client, self.service, day, quota):
+            raise GatewayError(
+                E.QUOTA_EXCEEDED, f"the daily quota of {quota} calls to {self.service} is used up"
+            )
+
+    def _upstream_headers(self) -> list[tuple[str, str]]:
+        assert self.client is not None and self.service is not None
+        kept = [
+            (k, v)
+            for k, v in self.headers.items()
+            if k not in HOP_BY_HOP
+            and k not in ("x-road-client", "x-govstack-client", "x-road-id", "x-road-service")
+        ]
+        return kept + self._xroad_headers()
+
+    def _xroad_headers(self) -> list[tuple[str, str]]:
+        return [
+            ("X-Road-Client", self.client or ""),
+            ("X-Road-Service", self.service or ""),
+            ("X-Road-Id", self.message_id),
+            ("X-Road-Request-Id", self.request_id),
+        ]
+
+    async def _log(
+        self,
+        route: Route,
+        body: bytes,
+        out_body: bytes,
+        status: int,
+        request_time: datetime,
+        response_time: datetime,
+        user_id: str,
+        issue: str,
+    ) -> None:
+        log = self.gw.log
+        if log is None:
+            raise GatewayError(E.LOGGING_FAILED, "the message log is not running")
+        try:
+            future = log.append(
+                timeout=LOG_WAIT_SECONDS,
+                message_id=self.message_id,
+                query_id=self.request_id,
+                client=self.client,
+                service=str(route.service),
+                user_id=user_id,
+                issue=issue,
+                request_time=request_time,
+                response_time=response_time,
+                request_hash=body_hash(body),
+                response_hash=body_hash(out_body),
+                status=status,
+                request_size=len(body),
+                response_size=len(out_body),
+                gateway_id=self.gw.gateway_id,
+            )
+            await self.gw.wait_logged(future)
+        except (LogClosed, LogOverloaded, LogWriteFailed) as exc:
+            raise GatewayError(
+                E.LOGGING_FAILED, f"the call could not be logged, so its answer is withheld: {exc}"
+            ) from exc
+
+    # ------------------------------------------------------------------ metadata (PR-MREST, GovStack)
+
+    async def metadata(self, directory: Directory, provider: ClientId, method: str, client: str) -> None:
+        if self.method != "GET":
+            raise GatewayError(E.BAD_METHOD, f"{method} answers GET only")
+        self.service = f"{provider}/{method}"
+        services = directory.services_of(provider)
+        if method == "getOpenAPI":
+            query = parse_qs(self.scope["query_string"].decode("latin-1"))
+            code = (query.get("serviceCode") or [""])[0]
+            if not code:
+                raise GatewayError(
+                    E.BAD_IDENTIFIER, "the serviceCode parameter is required", field="serviceCode"
+                )
+            chosen = [r for r in services if r.service.service_code.lower() == code.lower()]
+            document = next((r.openapi_document() for r in chosen if r.openapi), None)
+            if document is None:
+                raise GatewayError(
+                    E.NOT_FOUND, f"service {provider}/{code} has no OpenAPI description", field="serviceCode"
+                )
+            await respond_json(self.send, 200, document, self._xroad_headers(), "application/json")
+            return
+        allowed_only = method == "allowedMethods"
+        items = []
+        for route in sorted(services, key=lambda r: str(r.service)):
+            endpoints = route.endpoints_for(client) if allowed_only else _declared_endpoints(route)
+            if allowed_only and not endpoints:
+                continue
+            items.append(self._service_item(route, [(e.method or "*", e.path or "**") for e in endpoints]))
+        root = "member" if self.govstack else "service"
+        await respond_json(self.send, 200, {root: items}, self._xroad_headers(), "application/json")
+
+    def _service_item(self, route: Route, endpoints: list[tuple[str, str]]) -> dict[str, Any]:
+        sid = route.service
+        p = sid.provider
+        kind = "OPENAPI" if route.openapi else "REST"
+        code = f"{sid.service_code}/{sid.version}" if sid.version else sid.service_code
+        if self.govstack:
+            return {
+                "objectType": "SERVICE",
+                "serviceType": kind,
+                "instanceId": p.instance,
+                "memberClass": p.member_class,
+                "memberCode": p.member_code,
+                "applicationCode": p.subsystem,
+                "serviceCode": sid.service_code,
+                "serviceVersion": sid.version,
+                "endpointList": {"member": [{"method": m, "path": path} for m, path in endpoints]},
+            }
+        return {
+            "member_class": p.member_class,
+            "member_code": p.member_code,
+            "object_type": "SERVICE",
+            "service_code": code,
+            "service_type": kind,
+            "subsystem_code": p.subsystem,
+            "xroad_instance": p.instance,
+            "endpoint_list": [{"method": m, "path": path} for m, path in endpoints],
+        }
+
+    # ------------------------------------------------------------------ refusals
+
+    def _error_body(self, exc: GatewayError) -> bytes:
+        if self.lgsp:
+            return orjson.dumps(
+                {
+                    "status": 0,
+                    "errorCode": int(exc.kind.lgsp),
+                    "errorMessage": exc.kind.lgsp.name,
+                    "description": exc.message,
+                    "messageId": self.message_id,
+                }
+            )
+        body: dict[str, Any] = {
+            "type": exc.kind.xroad,
+            "title": exc.kind.title_vi,
+            "status": exc.kind.status,
+            "detail": exc.message,
+            "message": exc.message,
+            "code": exc.kind.code,
+            "error_id": self.request_id,
+            "request_id": self.request_id,
+        }
+        if exc.field:
+            body["field"] = exc.field
+        return orjson.dumps(body)
+
+    async def _send_error(self, exc: GatewayError, body: bytes) -> None:
+        headers = [
+            ("X-Road-Error", exc.kind.xroad),
+            ("X-Road-Id", self.message_id),
+            ("X-Road-Request-Id", self.request_id),
+        ]
+        if exc.retry_after is not None:
+            headers.append(("Retry-After", str(max(1, round(exc.retry_after)))))
+        if exc.kind is E.CLIENT_AUTH:
+            headers.append(("WWW-Authenticate", 'Bearer realm="vnegov-exchange"'))
+        await respond(self.send, exc.kind.status, body, headers, JSON if self.lgsp else PROBLEM_JSON)
+
+    async def refuse(self, exc: GatewayError) -> None:
+        observe(self.service or "unknown", exc.kind.code, time.perf_counter() - self.started)
+        if exc.kind not in (E.LOGGING_FAILED, E.TIMESTAMPING_FAILED, E.NETWORK_ERROR, E.UPSTREAM_TIMEOUT):
+            await self.gw.security_event(
+                self.scope,
+                exc.kind,
+                exc.message,
+                client=self.client,
+                service=self.service,
+                message_id=self.message_id,
+                request_id=self.request_id,
+                field=exc.field,
+            )
+        await self._send_error(exc, self._error_body(exc))
+
+
+def _declared_endpoints(route: Route) -> list[Endpoint]:
+    """What listMethods shows: the OpenAPI operations if described, else one catch-all endpoint."""
+    document = route.openapi_document()
+    if not document:
+        return [Endpoint(None, None)]
+    out = []
+    for path, operations in (document.get("paths") or {}).items():
+        for verb in operations if isinstance(operations, dict) else {}:
+            if verb.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                out.append(Endpoint(verb.upper(), path))
+    return out or [Endpoint(None, None)]
+
+
+def _parsed(parse: Any, value: str, field: str) -> Any:
+    try:
+        return parse(value, field=field)
+    except InvalidIdentifier as exc:
+        raise GatewayError(E.BAD_IDENTIFIER, str(exc), field=field) from None
+
+
+def _check(value: str, what: str, field: str) -> None:
+    try:
+        check_part(value, what, field)
+    except InvalidIdentifier as exc:
+        raise GatewayError(E.BAD_IDENTIFIER, str(exc), field=field) from None

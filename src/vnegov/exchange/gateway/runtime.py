@@ -1,0 +1,222 @@
+"""A running gateway (cổng an ninh): its registry snapshot, message log writer, limits and seals.
+
+One `Gateway` per process serves every call of the gateway's ASGI app. It owns the message log's single
+writer (`GroupCommitLog`), so one database holds one gateway's chain: run a gateway in one process per
+database (federated gateways each have their own).
+
+Fail closed: the log is sealed (signed, RFC 3161 time-stamped) every `seal_interval_seconds`. If
+records have stayed unsealed for longer than `timestamp_grace_seconds` because sealing keeps failing,
+the gateway refuses new calls with `Server.ClientProxy.TimestampingFailed` and says since when and why,
+until a seal succeeds again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from vnegov.exchange import credentials, logstore
+from vnegov.exchange.directory import Directory, load_directory
+from vnegov.exchange.gateway.errors import TIMESTAMPING_FAILED, GatewayError, Kind
+from vnegov.exchange.gateway.events import SecurityEvents
+from vnegov.exchange.gateway.limits import DailyQuota, RateLimiter
+from vnegov.exchange.gateway.tokens import TokenAuthority
+from vnegov.exchange.gateway.upstream import Upstream
+from vnegov.exchange.identifiers import parse_client
+from vnegov.exchange.messagelog import GroupCommitLog
+from vnegov.exchange.service import REGISTRY_CHANGED
+from vnegov.kernel.clock import VN_TZ
+from vnegov.kernel.context import Principal
+from vnegov.kernel.db import Database
+from vnegov.kernel.settings import Settings
+from vnegov.signing.context import SigningContext
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(self, settings: Settings, db: Database, *, local_app: ASGIApp | None = None) -> None:
+        self.config = settings.exchange
+        self.gateway_id = self.config.gateway_id
+        self.operator = parse_client(self.gateway_id, field="exchange.gateway_id").member
+        self.db = db
+        self.settings = settings
+        self.tokens = TokenAuthority.from_data_dir(
+            settings.data_dir, issuer=self.gateway_id, ttl_seconds=self.config.token_ttl_seconds
+        )
+        self.rates = RateLimiter()
+        self.quota = DailyQuota(self._count_logged)
+        self.upstream = Upstream(
+            connections=self.config.upstream_connections,
+            local_origin=settings.signing.public_base_url,
+            local_app=local_app,
+        )
+        self._directory: Directory | None = None
+        self._loaded_at = 0.0
+        self._generation = 0
+        self._loaded_generation = -1
+        self._reload_lock: asyncio.Lock | None = None
+        db.on_commit(self._on_commit)
+        self.log: GroupCommitLog | None = None
+        self.events: SecurityEvents | None = None
+        self._seal_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._oldest_unsealed: float | None = None  # monotonic time of the oldest record not yet sealed
+        self.seal_failure: str | None = None
+        self.seal_failing_since: datetime | None = None
+        self.last_seal_at: datetime | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Open the message log where the stored chain ends, and the security event writer."""
+        with self._start_lock:
+            if self.log is None:
+                self.events = SecurityEvents(self.db)
+                self.log = GroupCommitLog(logstore.persister(self.db), tip=logstore.stored_tip(self.db))
+
+    async def ensure_started(self) -> None:
+        if self.log is None:
+            await asyncio.to_thread(self.start)
+
+    def stop(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        if self.events is not None:
+            self.events.close()
+            self.events = None
+
+    async def aclose(self) -> None:
+        await self.upstream.close()
+
+    # ------------------------------------------------------------------ registry snapshot
+
+    def _on_commit(self, info: dict[str, Any]) -> None:
+        if info.get(REGISTRY_CHANGED):
+            self._generation += 1
+
+    def _stale(self) -> bool:
+        return (
+            self._directory is None
+            or self._loaded_generation != self._generation
+            or time.monotonic() - self._loaded_at > self.config.registry_refresh_seconds
+        )
+
+    def reload(self) -> Directory:
+        generation = self._generation
+        with self.db.read() as session:
+            directory = load_directory(session)
+        self._directory, self._loaded_generation, self._loaded_at = directory, generation, time.monotonic()
+        return directory
+
+    async def directory(self) -> Directory:
+        if not self._stale():
+            assert self._directory is not None
+            return self._directory
+        if self._reload_lock is None:
+            self._reload_lock = asyncio.Lock()
+        async with self._reload_lock:
+            if self._stale():
+                return await asyncio.to_thread(self.reload)
+        assert self._directory is not None
+        return self._directory
+
+    # ------------------------------------------------------------------ quotas
+
+    def _count_logged(self, client: str, service: str, day: date) -> int:
+        start = datetime.combine(day, dtime.min, tzinfo=VN_TZ).astimezone(UTC)
+        return logstore.count_calls(self.db, client, service, start, start + timedelta(days=1))
+
+    # ------------------------------------------------------------------ sealing and fail-closed
+
+    def note_logged(self) -> None:
+        if self._oldest_unsealed is None:
+            self._oldest_unsealed = time.monotonic()
+
+    def seal(self, ctx: SigningContext | None = None) -> None:
+        """Seal what was logged since the last seal; remember a failure for `refusal`."""
+        with self._seal_lock:
+            started = time.monotonic()
+            tip_before = self.log.tip if self.log else None
+            try:
+                ctx = ctx or SigningContext.from_settings(self.settings)
+                operator = Principal(subject="system:exchange-gateway", agency_code=self.operator.member_code)
+                logstore.seal_pending(self.db, ctx, operator)
+            except Exception as exc:
+                if self.seal_failure is None:
+                    self.seal_failing_since = datetime.now(UTC)
+                self.seal_failure = f"{exc.__class__.__name__}: {exc}"
+                log.error("message log sealing failed", extra={"error": self.seal_failure})
+                return
+            self.seal_failure = None
+            self.seal_failing_since = None
+            self.last_seal_at = datetime.now(UTC)
+            if self.log is None or self.log.tip == tip_before:
+                self._oldest_unsealed = None
+            else:
+                self._oldest_unsealed = started
+
+    def refusal(self) -> GatewayError | None:
+        """Why the gateway must refuse new calls now (time-stamping down too long), or None."""
+        oldest = self._oldest_unsealed
+        if oldest is None or self.seal_failure is None:
+            return None
+        age = time.monotonic() - oldest
+        if age <= self.config.timestamp_grace_seconds:
+            return None
+        since = self.seal_failing_since.isoformat() if self.seal_failing_since else "?"
+        return GatewayError(
+            TIMESTAMPING_FAILED,
+            f"the message log has not been sealed for {age:.0f} s (limit "
+            f"{self.config.timestamp_grace_seconds:g} s); time-stamping fails since {since}: "
+            f"{self.seal_failure}",
+        )
+
+    # ------------------------------------------------------------------ helpers for the HTTP layer
+
+    def current_directory(self) -> Directory | None:
+        return self._directory
+
+    async def run_db(self, fn: Any, *args: Any) -> Any:
+        """Run blocking database work off the event loop (the registry session or a quota count)."""
+        if fn is credentials.authenticate:
+
+            def in_session() -> Any:
+                with self.db.read() as session:
+                    return fn(session, *args)
+
+            return await asyncio.to_thread(in_session)
+        return await asyncio.to_thread(fn, *args)
+
+    async def wait_logged(self, future: Future[Any]) -> Any:
+        return await asyncio.wrap_future(future)
+
+    async def security_event(self, scope: Any, kind: Kind, message: str, **details: Any) -> None:
+        """Record a refusal in the outbox (topic `security.exchange.denied`) before it is answered."""
+        if self.events is None:
+            return
+        client_addr = scope.get("client") or ("", 0)
+        payload = {
+            "at": datetime.now(UTC).isoformat(),
+            "gateway": self.gateway_id,
+            "reason": kind.code,
+            "xroad_error": kind.xroad,
+            "message": message,
+            "method": scope.get("method"),
+            "path": scope.get("path"),
+            "remote_addr": client_addr[0],
+            **{k: v for k, v in details.items() if v is not None},
+        }
+        try:
+            await self.events.record(payload)
+        except Exception:
+            log.exception("could not record a security event", extra={"reason": kind.code})

@@ -1,0 +1,171 @@
+"""Forwarding to providers (chuyển tiếp tới hệ thống cung cấp): a pooled aiohttp client, or in process.
+
+Providers are reached over HTTP with one keep-alive connection pool per event loop (aiohttp; httpx is
+an order of magnitude slower here, `stack.md`). A provider served by this same process (its upstream
+URL starts with the process's own public base URL, as the demo services do under `vnegov up`) is
+called in process through the application's ASGI interface: the same request and response, without a
+socket — the "in-process transport" of the embedded mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import aiohttp
+from starlette.types import ASGIApp, Message
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "authorization",
+        "cookie",
+    }
+)
+
+
+class UpstreamTimeout(Exception):
+    pass
+
+
+class UpstreamUnreachable(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class Upstream:
+    """Sends one request to a provider and reads the whole answer (bounded by `max_response_bytes`)."""
+
+    def __init__(
+        self,
+        *,
+        connections: int,
+        local_origin: str | None = None,
+        local_app: ASGIApp | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_response_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
+        self.connections = connections
+        self.local_origin = local_origin.rstrip("/") if local_origin else None
+        self.local_app = local_app
+        self.ssl_context = ssl_context
+        self.max_response_bytes = max_response_bytes
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+
+    def _session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.connections, keepalive_timeout=60, ssl=self.ssl_context or True
+            )
+            session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",)
+            )
+            self._sessions[loop] = session
+        return session
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.pop(loop, None)
+        if session is not None:
+            await session.close()
+
+    def is_local(self, url: str) -> bool:
+        return bool(
+            self.local_app is not None
+            and self.local_origin
+            and (url == self.local_origin or url.startswith(self.local_origin + "/"))
+        )
+
+    async def send(
+        self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes, timeout: float
+    ) -> UpstreamResponse:
+        try:
+            async with asyncio.timeout(timeout):
+                if self.is_local(url):
+                    return await self._send_local(method, url, list(headers), body)
+                return await self._send_http(method, url, list(headers), body)
+        except TimeoutError as exc:
+            raise UpstreamTimeout(f"no answer from the provider within {timeout:g} s") from exc
+
+    async def _send_http(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> UpstreamResponse:
+        try:
+            async with self._session().request(
+                method, url, headers=headers, data=body or None, allow_redirects=False
+            ) as response:
+                data = await response.content.read(self.max_response_bytes + 1)
+                if len(data) > self.max_response_bytes:
+                    raise UpstreamUnreachable("the provider's answer is larger than the gateway accepts")
+                kept = [(k, v) for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP]
+                return UpstreamResponse(response.status, kept, data)
+        except aiohttp.ClientError as exc:
+            raise UpstreamUnreachable(f"cannot reach the provider: {exc.__class__.__name__}: {exc}") from exc
+
+    async def _send_local(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> UpstreamResponse:
+        assert self.local_app is not None and self.local_origin is not None
+        rest = url[len(self.local_origin) :] or "/"
+        path, _, query = rest.partition("?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            + [(b"content-length", str(len(body)).encode())],
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+            "state": {},
+        }
+        sent = False
+        status = 500
+        out_headers: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # no disconnect while the app is answering
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for k, v in message.get("headers", []):
+                    name = k.decode("latin-1")
+                    if name.lower() not in HOP_BY_HOP and name.lower() != "set-cookie":
+                        out_headers.append((name, v.decode("latin-1")))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.local_app(scope, receive, send)
+        return UpstreamResponse(status, out_headers, b"".join(chunks))
