@@ -117,6 +117,7 @@ def load(
     connections: int = 16,
     body: bytes | None = None,
     content_type: str = "application/octet-stream",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float | str]:
     """Requests/s against `url` with wrk (Debian's `wrk`), GET or POST of a fixed body.
 
@@ -124,14 +125,16 @@ def load(
     result says which generator ran, so figures from the two are never compared by mistake.
     """
     if shutil.which("wrk"):
-        return _wrk(url, seconds, connections, body, content_type)
-    return _python_load(url, seconds, min(connections, 8), body, content_type)
+        return _wrk(url, seconds, connections, body, content_type, headers or {})
+    return _python_load(url, seconds, min(connections, 8), body, content_type, headers or {})
 
 
 def _wrk(
-    url: str, seconds: int, connections: int, body: bytes | None, content_type: str
+    url: str, seconds: int, connections: int, body: bytes | None, content_type: str, headers: dict[str, str]
 ) -> dict[str, float | str]:
     args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as tmp:
         if body is not None:
             path = Path(tmp) / "body.bin"
@@ -159,7 +162,7 @@ def _to_ms(value: float, unit: str) -> float:
 
 
 def _python_load(
-    url: str, seconds: int, workers: int, body: bytes | None, content_type: str
+    url: str, seconds: int, workers: int, body: bytes | None, content_type: str, headers: dict[str, str]
 ) -> dict[str, float | str]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -170,9 +173,9 @@ def _python_load(
         with httpx.Client() as c:
             while time.monotonic() < deadline:
                 if body is None:
-                    c.get(url)
+                    c.get(url, headers=headers)
                 else:
-                    c.post(url, content=body, headers={"Content-Type": content_type})
+                    c.post(url, content=body, headers={"Content-Type": content_type, **headers})
                 n += 1
         return n
 

@@ -4,7 +4,9 @@ Every figure comes with a baseline measured in the same run on the same machine 
 `/healthz` of the same server) and the ratio to it, so runs on different machines compare:
 - catalogs (`catalogs.py`): lookups in-process and over HTTP, folded search, change-feed sync;
 - signing (`signing.py`): issuance, signatures, TSA tokens and OCSP responses, in-process and
-  under load from wrk.
+  under load from wrk;
+- exchange (`exchange.py`): a direct call to an echo provider against the same call through the
+  gateway, with the durably logged messages per second.
 
 Set VNEGOV_BENCH_DATABASE_URL to run against PostgreSQL instead of a temporary SQLite file (the
 database must be empty); VNEGOV_BENCH_ROUNDS and VNEGOV_BENCH_SECONDS shorten or lengthen the run.
@@ -19,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import catalogs
+import exchange
 import signing
 from vnegov import migrate
 from vnegov.kernel.db import Database
@@ -56,6 +59,9 @@ def main() -> None:
     sig["http"] = signing.over_http(url, db, ctx, env, SECONDS)
     log(f"signing over HTTP: {json.dumps(sig['http'])}")
     figures["signing"] = sig
+
+    figures["exchange"] = exchange.over_http(url, db, env, SECONDS)
+    log(f"exchange over HTTP: {json.dumps(figures['exchange'])}")
     db.dispose()
     print(json.dumps(figures))
 

@@ -50,7 +50,8 @@ def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"vnegov up exited: {process.stderr.read().decode() if process.stderr else ''}")
+            err = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"vnegov up exited: {err}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code < 500:
                 return process

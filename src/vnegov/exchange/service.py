@@ -432,7 +432,7 @@ def register_service(
 
 
 def _has_dot_segment(path: str) -> bool:
-    return any(seg in (".", "..") for seg in path.split("/"))
+    return "." in path and any(seg in (".", "..") for seg in path.split("/"))
 
 
 def _check_method(method: str | None) -> str | None:

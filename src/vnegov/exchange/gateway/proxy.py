@@ -57,7 +57,6 @@ METADATA = ("listMethods", "allowedMethods", "getOpenAPI")
 LGSP_PREFIX = "/XrdAdapter/RestService/forward/"
 MAX_USER_ID = 200
 MAX_ISSUE = 500
-LOG_WAIT_SECONDS = 10.0
 
 
 class GatewayRouter:
@@ -443,8 +442,7 @@ class Call:
         if log is None:
             raise GatewayError(E.LOGGING_FAILED, "the message log is not running")
         try:
-            future = log.append(
-                timeout=LOG_WAIT_SECONDS,
+            await log.write(
                 message_id=self.message_id,
                 query_id=self.request_id,
                 client=self.client,
@@ -460,7 +458,6 @@ class Call:
                 response_size=len(out_body),
                 gateway_id=self.gw.gateway_id,
             )
-            await self.gw.wait_logged(future)
         except (LogClosed, LogOverloaded, LogWriteFailed) as exc:
             raise GatewayError(
                 E.LOGGING_FAILED, f"the call could not be logged, so its answer is withheld: {exc}"

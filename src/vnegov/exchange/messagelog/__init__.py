@@ -32,6 +32,7 @@ from vnegov.exchange.messagelog.seal import (
     issued_by,
     pinned,
     seal_batch,
+    seal_range,
     seal_statement,
     verify_seal,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "next_entry",
     "pinned",
     "seal_batch",
+    "seal_range",
     "seal_statement",
     "verify_log",
     "verify_seal",

@@ -124,10 +124,19 @@ def seal_batch(
     not the signer's.
     """
     _check_batch(entries)
+    return seal_range(entries[0].sequence, entries[-1], signer, certificate, stamp)
+
+
+def seal_range(
+    first_sequence: int, head: MessageLogEntry, signer: Signer, certificate: x509.Certificate, stamp: Stamp
+) -> ChainSeal:
+    """Seal records `first_sequence`..`head.sequence` knowing only the head: what a writer that owns the
+    chain does (it never wrote a broken link; `verify_log` checks every link later anyway)."""
+    if not head.hash or not 1 <= first_sequence <= head.sequence:
+        raise ValueError("the head entry is not chained, or the range is empty")
     if certificate.public_key().public_bytes(*_SPKI) != signer.public_key().public_bytes(*_SPKI):
         raise ValueError("the certificate is not for the signer's key")
-    head = entries[-1]
-    statement = seal_statement(entries[0].sequence, head.sequence, head.hash)
+    statement = seal_statement(first_sequence, head.sequence, head.hash)
     signature = signer.sign(statement)
     digest = hashlib.sha256(statement).digest()
     try:
@@ -136,13 +145,13 @@ def seal_batch(
         problem = Problem(
             ProblemCode.SEAL_TIMESTAMP,
             head.sequence,
-            f"no valid time-stamp for the seal of records {entries[0].sequence}–{head.sequence}: {exc}",
+            f"no valid time-stamp for the seal of records {first_sequence}–{head.sequence}: {exc}",
             f"không lấy được dấu thời gian hợp lệ cho niêm phong bản ghi "
-            f"{entries[0].sequence}–{head.sequence}: {exc}",
+            f"{first_sequence}–{head.sequence}: {exc}",
         )
         raise SealError([problem]) from exc
     return ChainSeal(
-        first_sequence=entries[0].sequence,
+        first_sequence=first_sequence,
         last_sequence=head.sequence,
         head_hash=head.hash,
         signature=signature,

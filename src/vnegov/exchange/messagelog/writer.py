@@ -18,6 +18,8 @@ The queue is bounded: `append` blocks while it is full (back-pressure) or raises
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 import time
@@ -63,7 +65,19 @@ class WriterStats:
 @dataclass(frozen=True, slots=True)
 class _Item:
     fields: dict[str, Any]
-    future: Future[MessageLogEntry]
+    future: Future[MessageLogEntry] | None = None
+    waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[MessageLogEntry]] | None = None
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[MessageLogEntry], MessageLogEntry | BaseException]]) -> None:
+    """Resolve a batch's asyncio waiters (runs on their event loop)."""
+    for waiter, outcome in outcomes:
+        if waiter.done():
+            continue  # the caller gave up waiting
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
 
 
 _STOP = object()
@@ -117,7 +131,7 @@ class GroupCommitLog:
                 raise LogClosed("the message log is closed")
             self._in_flight += 1
         try:
-            self._queue.put(_Item(fields, future), timeout=timeout)
+            self._queue.put(_Item(fields, future=future), timeout=timeout)
         except queue.Full:
             raise LogOverloaded(f"the message log queue stayed full for {timeout} s") from None
         finally:
@@ -126,6 +140,23 @@ class GroupCommitLog:
                 if not self._in_flight:
                     self._state.notify_all()
         return future
+
+    async def write(self, **fields: Any) -> MessageLogEntry:
+        """`append` for a coroutine: wait (without blocking the event loop) until the record is durable.
+
+        A whole batch's waiters on one event loop are woken by one cross-thread call, not one each.
+        Never blocks: a full queue raises `LogOverloaded` at once (the caller refuses the call).
+        """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[MessageLogEntry] = loop.create_future()
+        with self._state:
+            if self._closed:
+                raise LogClosed("the message log is closed")
+            try:
+                self._queue.put_nowait(_Item(fields, waiter=(loop, waiter)))
+            except queue.Full:
+                raise LogOverloaded("the message log queue is full") from None
+        return await waiter
 
     def close(self, timeout: float | None = None) -> None:
         """Stop accepting records, persist everything queued, stop the writer thread."""
@@ -194,23 +225,23 @@ class GroupCommitLog:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(item, _Item) and item.future.set_running_or_notify_cancel():
-                item.future.set_exception(LogClosed(f"the message log writer stopped: {exc!r}"))
+            if isinstance(item, _Item):
+                item_failed(item, LogClosed(f"the message log writer stopped: {exc!r}"))
 
     def _commit(self, items: list[_Item]) -> None:
         tip = self._tip
         entries: list[MessageLogEntry] = []
-        futures: list[Future[MessageLogEntry]] = []
+        owners: list[_Item] = []
         for item in items:
-            if not item.future.set_running_or_notify_cancel():
+            if item.future is not None and not item.future.set_running_or_notify_cancel():
                 continue  # cancelled by the caller before it was written
             try:
                 entry = next_entry(tip, **item.fields)
             except (TypeError, ValueError) as exc:
-                item.future.set_exception(exc)
+                _finish([(item, exc)])
                 continue
             entries.append(entry)
-            futures.append(item.future)
+            owners.append(item)
             tip = entry.tip
         if not entries:
             return
@@ -227,8 +258,7 @@ class GroupCommitLog:
                 f"message log records {entries[0].sequence}–{entries[-1].sequence} were not persisted: {exc}"
             )
             failure.__cause__ = exc
-            for future in futures:
-                future.set_exception(failure)
+            _finish([(item, failure) for item in owners])
             return
         elapsed = time.perf_counter() - started
         self._tip = tip
@@ -237,5 +267,25 @@ class GroupCommitLog:
             self._entries += len(entries)
             self._max_size = max(self._max_size, len(entries))
             self._persist_seconds += elapsed
-        for future, entry in zip(futures, entries, strict=True):
-            future.set_result(entry)
+        _finish(list(zip(owners, entries, strict=True)))
+
+
+def item_failed(item: _Item, exc: BaseException) -> None:
+    _finish([(item, exc)])
+
+
+def _finish(outcomes: list[tuple[_Item, MessageLogEntry | BaseException]]) -> None:
+    """Resolve thread futures directly and asyncio waiters with one call per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[MessageLogEntry], Any]]] = {}
+    for item, outcome in outcomes:
+        if item.future is not None:
+            if isinstance(outcome, BaseException):
+                item.future.set_exception(outcome)
+            else:
+                item.future.set_result(outcome)
+        elif item.waiter is not None:
+            loop, waiter = item.waiter
+            by_loop.setdefault(loop, []).append((waiter, outcome))
+    for loop, batch in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that event loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, batch)
