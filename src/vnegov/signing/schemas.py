@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-IssuableProfile = Literal["tls_server", "tls_client", "document_signing"]
+IssuableProfile = Literal["tls_server", "tls_client", "exchange_gateway", "document_signing"]
 Reason = Literal[
     "unspecified",
     "key_compromise",
@@ -50,7 +50,10 @@ class CertificateRequest(Strict):
         default_factory=list,
         description="Vietnamese identifiers: MDDT:<agency>, CCCD:<12 digits>, MST:<code>",
     )
-    dns_names: list[str] = Field(default_factory=list, description="For TLS server certificates")
+    dns_names: list[str] = Field(
+        default_factory=list,
+        description="For TLS server and gateway certificates: host names or IP addresses",
+    )
     key_algorithm: Literal["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-3072"] | None = None
     key_passphrase: SecretStr | None = Field(
         None, min_length=12, description="Without a CSR: encrypts the private key returned to you"

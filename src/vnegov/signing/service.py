@@ -11,6 +11,7 @@ the only code that touches `signing.models`.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import threading
 import time
@@ -375,8 +376,15 @@ def _fields_named(renames: dict[str, str]) -> Iterator[None]:
         raise
 
 
-def _sans(dns_names: list[str]) -> list[x509.GeneralName]:
-    return [x509.DNSName(name) for name in dns_names]
+def _sans(names: list[str]) -> list[x509.GeneralName]:
+    """Host names as DNS names; literal IPv4/IPv6 addresses as IP addresses (RFC 5280 §4.2.1.6)."""
+    out: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            out.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            out.append(x509.DNSName(name))
+    return out
 
 
 def request_certificate(

@@ -106,6 +106,21 @@ TLS_CLIENT = CertificateProfile(
     requires_identifier=True,
 )
 
+# Gateways of the data exchange (NDXP/LGSP security servers) serve TLS to each other and call each other
+# with the same certificate, as X-Road's authentication certificates do: serverAuth and clientAuth. The
+# subject names the gateway (CN) and its operating agency (UID=MDDT:<code>); peers check both.
+EXCHANGE_GATEWAY = CertificateProfile(
+    name="exchange_gateway",
+    title_vi="Chứng thư số xác thực cổng trao đổi dữ liệu (NDXP/LGSP)",
+    is_ca=False,
+    key_usage=frozenset({"digital_signature"}),
+    rsa_key_usage=frozenset({"key_encipherment"}),
+    extended_key_usage=(ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH),
+    validity=timedelta(days=365),
+    requires_san=True,
+    requires_identifier=True,
+)
+
 # Document signing (ký số văn bản): digitalSignature + nonRepudiation (contentCommitment), the usage
 # ETSI EN 319 412-2 §4.3.2 prescribes for certificates meant for signatures with legal effect.
 # EKU: emailProtection means S/MIME (RFC 5280 §4.2.1.12) and would let the certificate sign mail, which
@@ -153,6 +168,15 @@ OCSP_SIGNING = CertificateProfile(
 
 PROFILES: dict[str, CertificateProfile] = {
     p.name: p
-    for p in (ROOT_CA, INTERMEDIATE_CA, TLS_SERVER, TLS_CLIENT, DOCUMENT_SIGNING, TIME_STAMPING, OCSP_SIGNING)
+    for p in (
+        ROOT_CA,
+        INTERMEDIATE_CA,
+        TLS_SERVER,
+        TLS_CLIENT,
+        EXCHANGE_GATEWAY,
+        DOCUMENT_SIGNING,
+        TIME_STAMPING,
+        OCSP_SIGNING,
+    )
 }
 END_ENTITY_PROFILES = tuple(p for p in PROFILES.values() if not p.is_ca)
