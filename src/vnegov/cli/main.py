@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 unexpected error, 2 invalid input, 3 not found, 4 confl
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -85,12 +86,17 @@ def _serve(
             proxy_headers=True,
         )
         return
+    from vnegov.exchange.gateway.tls import server_options
+
+    served = names or [c.name for c in components.available()]
+    tls = server_options(settings.exchange) if "exchange" in served else {}
     uvicorn.run(
         create_app(settings, component_names=names, db=db),
         host=host,
         port=port,
         log_config=None,
         proxy_headers=True,
+        **tls,
     )
 
 
@@ -132,15 +138,31 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core)")] = 1,
+    role: Annotated[
+        str | None,
+        typer.Option(help="Exchange gateway role: ndxp (national) or lgsp (ministry/province)"),
+    ] = None,
 ) -> None:
     """Serve a subset of components (production: one or a few per process, shared PostgreSQL).
 
-    The database must be migrated first (`vnegov db upgrade`); nothing is seeded.
+    The database must be migrated first (`vnegov db upgrade`); nothing is seeded. With
+    `exchange.tls_cert_file` set, the gateway serves HTTPS and asks peers for their certificates.
     """
     try:
         components.select(component)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="COMPONENT") from None
+    if role is not None:
+        if role not in ("ndxp", "lgsp"):
+            raise typer.BadParameter("ndxp or lgsp", param_hint="--role")
+        os.environ["VNEGOV_EXCHANGE__ROLE"] = role
+        get_settings.cache_clear()
+    if workers > 1 and "exchange" in component:
+        raise typer.BadParameter(
+            "the exchange gateway keeps one message-log chain per database: serve it with one worker "
+            "(run more gateways with databases of their own)",
+            param_hint="--workers",
+        )
     _serve(component, host, port, embedded=False, seed=False, workers=workers)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from vnegov.exchange import schemas, service
+from vnegov.exchange import credentials, federation, schemas, service
 from vnegov.exchange.schemas import ID_MAX, MemberClass
 from vnegov.kernel.http import CurrentPrincipal, ReadSession, WriteSession
 
@@ -116,3 +116,65 @@ def access_check(
     return service.check_access(
         session, actor=actor, client=client, service=service_id, method=method, path=path
     )
+
+
+# --------------------------------------------------------------------------- client credentials
+
+
+@router.post(
+    "/subsystems/{subsystem:path}/credentials",
+    response_model=schemas.CredentialIssued,
+    status_code=201,
+    summary="Issue client credentials (OAuth2 client_id and secret) to a subsystem",
+)
+def issue_credentials(subsystem: str, session: WriteSession, actor: CurrentPrincipal) -> Any:
+    return credentials.issue(session, actor=actor, subsystem=subsystem)
+
+
+@router.get(
+    "/subsystems/{subsystem:path}/credentials",
+    response_model=list[schemas.CredentialRead],
+    summary="A subsystem's client credentials (never their secrets)",
+)
+def list_credentials(subsystem: str, session: ReadSession, actor: CurrentPrincipal) -> Any:
+    return credentials.list_for(session, actor=actor, subsystem=subsystem)
+
+
+@router.delete(
+    "/credentials/{client_id}",
+    response_model=schemas.CredentialRead,
+    summary="Revoke client credentials (their tokens stop working at the next registry refresh)",
+)
+def revoke_credentials(
+    client_id: str,
+    session: WriteSession,
+    actor: CurrentPrincipal,
+    subsystem: Annotated[str, Query(max_length=ID_MAX, description="VN/GOV/H24/DVC")],
+) -> Any:
+    return credentials.revoke(session, actor=actor, subsystem=subsystem, client_id=client_id)
+
+
+# --------------------------------------------------------------------------- federation
+
+
+@router.post("/gateways", response_model=schemas.GatewayRead, status_code=201, summary="Register a gateway")
+def register_gateway(
+    gateway_in: schemas.GatewayCreate, session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    return federation.register_gateway(session, actor=actor, gateway_in=gateway_in)
+
+
+@router.get("/gateways", response_model=list[schemas.GatewayRead], summary="Gateways of the federation")
+def list_gateways(session: ReadSession) -> Any:
+    return federation.list_gateways(session)
+
+
+@router.put(
+    "/members/{member:path}/gateway",
+    response_model=schemas.GatewayRead | None,
+    summary="Which gateway serves a member's systems (none: this one)",
+)
+def set_member_gateway(
+    member: str, body: schemas.MemberGateway, session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    return federation.set_member_gateway(session, actor=actor, member=member, gateway=body.gateway)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from vnegov.exchange.identifiers import ClientId, MemberId, ServiceId
-from vnegov.exchange.models import AccessRight, ClientCredential, Member, Service, Subsystem
+from vnegov.exchange.models import AccessRight, ClientCredential, Gateway, Member, Service, Subsystem
 from vnegov.exchange.service import METHODS, _has_dot_segment, _path_matches
 
 
@@ -72,14 +72,26 @@ class MemberEntry:
     subsystems: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayEntry:
+    """Another gateway of the federation and where it listens."""
+
+    code: str
+    role: str
+    address: str
+
+
 @dataclass(frozen=True)
 class Directory:
-    """Members, active subsystems, services with their live rights, and live client credentials."""
+    """Members, active subsystems, services with their live rights, live client credentials, and the
+    other gateways of the federation with the members each serves."""
 
     members: tuple[MemberEntry, ...]
     subsystems: frozenset[str]
     routes: Mapping[str, Route]
     credentials: frozenset[str]
+    gateways: Mapping[str, GatewayEntry] = field(default_factory=dict)
+    served_by: Mapping[MemberId, str] = field(default_factory=dict)
 
     def route(
         self, provider: ClientId, service_code: str, next_segment: str | None
@@ -109,6 +121,7 @@ class Directory:
 def load_directory(session: Session) -> Directory:
     """Read the whole registry (a few queries; thousands of rows at most) into a `Directory`."""
     members: dict[int, Member] = {m.id: m for m in session.scalars(sa.select(Member))}
+    gateways = {g.id: g for g in session.scalars(sa.select(Gateway))}
     subsystems: dict[int, tuple[ClientId, Subsystem]] = {}
     for sub in session.scalars(sa.select(Subsystem)):
         m = members[sub.member_id]
@@ -151,4 +164,15 @@ def load_directory(session: Session) -> Directory:
         session.scalars(sa.select(ClientCredential.client_key).where(ClientCredential.revoked_at.is_(None)))
     )
     active = frozenset(str(cid) for cid, sub in subsystems.values() if sub.status == "active")
-    return Directory(members=entries, subsystems=active, routes=routes, credentials=credentials)
+    return Directory(
+        members=entries,
+        subsystems=active,
+        routes=routes,
+        credentials=credentials,
+        gateways={g.code: GatewayEntry(g.code, g.role, g.address) for g in gateways.values()},
+        served_by={
+            MemberId(m.instance, m.member_class, m.member_code): gateways[m.gateway_id].code
+            for m in members.values()
+            if m.gateway_id is not None
+        },
+    )

@@ -14,8 +14,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 from vnegov.kernel.db import Base, BigId, UTCDateTime, utcnow
 
 
+class Gateway(Base):
+    """Another gateway of the federation (cổng trao đổi dữ liệu): the NDXP or an LGSP, at `address`.
+
+    `code` names it as its certificate's CN does (`VN/GOV/H24/LGSP`); its operating agency is the
+    member code in it. Members served by it have `Member.gateway_id` set; calls to their services are
+    forwarded there over mutual TLS.
+    """
+
+    __tablename__ = "exchange_gateway"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(1100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[str] = mapped_column(sa.String(10))
+    address: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Member(Base):
-    """A member of the exchange (thành viên): `VN/GOV/<agency code>`, `VN/COM/<enterprise code>`."""
+    """A member of the exchange (thành viên): `VN/GOV/<agency code>`, `VN/COM/<enterprise code>`.
+
+    `gateway_id` NULL: its systems connect to this gateway; else to that gateway of the federation.
+    """
 
     __tablename__ = "exchange_member"
 
@@ -25,6 +46,7 @@ class Member(Base):
     member_code: Mapped[str] = mapped_column(sa.String(255))
     name: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    gateway_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_gateway.id"), nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("instance", "member_class", "member_code", name="uq_exchange_member_id"),

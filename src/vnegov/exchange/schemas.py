@@ -132,3 +132,28 @@ class CredentialRead(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+GatewayRole = Literal["ndxp", "lgsp"]
+
+
+class GatewayCreate(Strict):
+    """Another gateway of the federation, as this gateway knows it."""
+
+    code: str = Field(max_length=ID_MAX, description="Its name, its certificate's CN: VN/GOV/H24/LGSP")
+    name: str = Field(min_length=1, max_length=300)
+    role: GatewayRole = Field(description="ndxp: the national platform; lgsp: a ministry's or province's")
+    address: str = Field(max_length=2000, description="Its base URL, https://lgsp.hanoi.gov.vn:8443")
+
+
+class GatewayRead(BaseModel):
+    code: str
+    name: str
+    role: str
+    address: str
+    members: list[str] = Field(default_factory=list, description="Members whose systems it serves")
+    created_at: datetime
+
+
+class MemberGateway(Strict):
+    gateway: str | None = Field(None, max_length=ID_MAX, description="A gateway code; none: this gateway")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,19 @@ class ExchangeSettings(BaseModel):
     timestamp_grace_seconds: float = Field(
         600.0, description="Unsealed log older than this (time-stamping down) stops the gateway"
     )
+    role: Literal["ndxp", "lgsp"] = Field(
+        "ndxp", description="The national platform, or a ministry's/province's"
+    )
+    parent_url: str | None = Field(None, description="An LGSP's NDXP: https://ndxp.example.gov.vn:8443")
+    parent_code: str | None = Field(None, description="The NDXP's gateway code, as its certificate's CN")
+    tls_cert_file: Path | None = Field(
+        None, description="This gateway's certificate (PEM), served and presented"
+    )
+    tls_key_file: Path | None = Field(
+        None, description="Its private key (PEM, unencrypted, readable by us only)"
+    )
+    tls_ca_file: Path | None = Field(None, description="The national CA certificate(s) that gateways trust")
+    crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
 
 
 class Settings(BaseSettings):

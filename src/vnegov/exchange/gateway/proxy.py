@@ -20,6 +20,7 @@ goes back; every refusal is a security event in the outbox before its answer goe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -47,14 +48,16 @@ from vnegov.exchange.gateway.http import (
 )
 from vnegov.exchange.gateway.metrics import observe
 from vnegov.exchange.gateway.runtime import Gateway
+from vnegov.exchange.gateway.tls import Peer, PeerRefused
 from vnegov.exchange.gateway.tokens import InvalidToken
-from vnegov.exchange.gateway.upstream import HOP_BY_HOP, UpstreamTimeout, UpstreamUnreachable
+from vnegov.exchange.gateway.upstream import HOP_BY_HOP, Upstream, UpstreamTimeout, UpstreamUnreachable
 from vnegov.exchange.identifiers import ClientId, InvalidIdentifier, check_part, parse_client, parse_dstcode
 from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
 from vnegov.kernel.clock import VN_TZ
 
 METADATA = ("listMethods", "allowedMethods", "getOpenAPI")
 LGSP_PREFIX = "/XrdAdapter/RestService/forward/"
+RELAYED = ("x-road-error", "x-road-service")  # kept from the next gateway's answer
 MAX_USER_ID = 200
 MAX_ISSUE = 500
 
@@ -199,6 +202,7 @@ class Call:
         self.message_id = self.headers.get("x-road-id") or self.request_id
         self.client: str | None = None
         self.service: str | None = None
+        self.peer: Peer | None = None
         self.started = time.perf_counter()
 
     async def run(self) -> None:
@@ -217,8 +221,8 @@ class Call:
         if refusal is not None:
             raise refusal
         provider, rest = self._address()
-        client = self._authenticate()
         directory = await self.gw.directory()
+        client = await self._identify(directory)
         if client not in directory.subsystems:
             raise GatewayError(
                 E.UNKNOWN_CLIENT,
@@ -231,6 +235,10 @@ class Call:
         if code in METADATA and not self.lgsp:
             return await self.metadata(directory, provider, code, client)
         _check(code, "service code", "path")
+        hop = self._next_gateway(directory, provider)
+        if hop is not None:
+            self.service = f"{provider}/{code}"
+            return await self.relay(hop, provider, rest)
         found = directory.route(provider, code, unquote(rest[1]) if len(rest) > 1 else None)
         if found is None:
             raise GatewayError(
@@ -242,6 +250,24 @@ class Call:
             "/" + "/".join(rest[2 if versioned else 1 :]) if len(rest) > (2 if versioned else 1) else ""
         )
         await self.forward(route, sub_path)
+
+    def _next_gateway(self, directory: Directory, provider: ClientId) -> str | None:
+        """Where a call for `provider`'s service goes next: another gateway's address, or None (here).
+
+        The gateway serving the provider's member, if it is not this one; else this gateway if it knows
+        the member; else an LGSP's parent (the NDXP), unless the call came from there.
+        """
+        served_by = directory.served_by.get(provider.member)
+        if served_by is not None:
+            if self.peer is not None and self.peer.code == served_by:
+                raise GatewayError(E.UNKNOWN_SERVICE, f"{served_by} sent back a call for its own member")
+            return directory.gateways[served_by].address
+        if any(entry.member == provider.member for entry in directory.members):
+            return None
+        config = self.gw.config
+        if config.parent_url and not (self.peer is not None and self.peer.code == config.parent_code):
+            return config.parent_url.rstrip("/")
+        return None
 
     # ------------------------------------------------------------------ parsing and authentication
 
@@ -267,8 +293,46 @@ class Call:
         provider = _parsed(parse_client, "/".join(unquote(p) for p in parts[:4]), "path")
         return provider, parts[4:]
 
-    def _authenticate(self) -> str:
+    async def _identify(self, directory: Directory) -> str:
+        """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""
         scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        tls = (self.scope.get("extensions") or {}).get("tls") or {}
+        chain = tls.get("client_cert_chain") or []
+        if not token.strip() and chain:
+            return await self._peer_client(directory, chain[0])
+        return self._authenticate(directory, scheme, token)
+
+    async def _peer_client(self, directory: Directory, pem: str) -> str:
+        config = self.gw.config
+        try:
+            cached = self.gw.peers.cached(pem)
+            peer = cached if cached is not None else await asyncio.to_thread(self.gw.peers.identify, pem)
+        except PeerRefused as exc:
+            raise GatewayError(E.CLIENT_AUTH, f"gateway certificate refused: {exc}") from None
+        known = peer.code in directory.gateways or peer.code == config.parent_code
+        if not known:
+            raise GatewayError(E.CLIENT_AUTH, f"{peer.code} is not a gateway of this federation")
+        if _parsed(parse_client, peer.code, "certificate").member_code != peer.agency:
+            raise GatewayError(
+                E.CLIENT_AUTH, f"{peer.code}'s certificate names another agency ({peer.agency})"
+            )
+        self.peer = peer
+        stated = self.headers.get("x-road-client")
+        if stated is None:
+            raise GatewayError(
+                E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
+            )
+        client = _parsed(parse_client, unquote(stated), "X-Road-Client")
+        self.client = str(client)
+        if peer.code != config.parent_code and directory.served_by.get(client.member) != peer.code:
+            raise GatewayError(
+                E.CLIENT_MISMATCH,
+                f"gateway {peer.code} does not serve member {client.member}",
+                field="X-Road-Client",
+            )
+        return self.client
+
+    def _authenticate(self, directory: Directory, scheme: str, token: str) -> str:
         if scheme.lower() != "bearer" or not token.strip():
             raise GatewayError(
                 E.CLIENT_AUTH,
@@ -279,8 +343,7 @@ class Call:
             claims = self.gw.tokens.verify(token.strip())
         except InvalidToken as exc:
             raise GatewayError(E.CLIENT_AUTH, str(exc), field="Authorization") from None
-        directory = self.gw.current_directory()
-        if directory is not None and claims.credential not in directory.credentials:
+        if claims.credential not in directory.credentials:
             raise GatewayError(
                 E.CLIENT_AUTH, "the credential of this access token has been revoked", field="Authorization"
             )
@@ -339,11 +402,36 @@ class Call:
             )
         if quota is not None:
             await self._take_quota(quota)
-        declared = self.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
-            raise GatewayError(
-                E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
+        user_id, issue = self._user_and_issue()
+        body = await self._body(max_body)
+        query = self.scope["query_string"].decode("latin-1")
+        if self.lgsp:
+            query = "&".join(
+                p for p in query.split("&") if p and not p.startswith(("dstcode=", "providerurl="))
             )
+        url = route.upstream_url.rstrip("/") + sub_path + (f"?{query}" if query else "")
+        await self._deliver(self.gw.upstream, url, body, timeout, user_id, issue)
+
+    async def relay(self, address: str, provider: ClientId, rest: list[str]) -> None:
+        """Hand the call to the next gateway over mutual TLS; the provider's gateway checks the right."""
+        assert self.client is not None and self.service is not None
+        config = self.gw.config
+        wait = self.gw.rates.take(
+            (self.client, self.service), config.rate_per_second, float(config.rate_burst)
+        )
+        if wait:
+            raise GatewayError(
+                E.RATE_LIMITED, f"more than {config.rate_per_second:g} calls per second", retry_after=wait
+            )
+        user_id, issue = self._user_and_issue()
+        body = await self._body(config.max_body_bytes)
+        query = self.scope["query_string"].decode("latin-1")
+        url = f"{address}/r1/{provider}/{'/'.join(rest)}" + (f"?{query}" if query else "")
+        await self._deliver(
+            self.gw.peer_upstream, url, body, config.timeout_seconds, user_id, issue, relayed=True
+        )
+
+    def _user_and_issue(self) -> tuple[str, str]:
         user_id = self.headers.get("x-road-userid", "")
         issue = self.headers.get("x-road-issue", "")
         if len(user_id) > MAX_USER_ID:
@@ -354,21 +442,36 @@ class Call:
             raise GatewayError(
                 E.BAD_IDENTIFIER, f"X-Road-Issue is longer than {MAX_ISSUE}", field="X-Road-Issue"
             )
+        return user_id, issue
+
+    async def _body(self, max_body: int) -> bytes:
+        declared = self.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            raise GatewayError(
+                E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
+            )
         body = await read_body(self.receive, max_body)
         if body is None:
             raise GatewayError(
                 E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
             )
+        return body
+
+    async def _deliver(
+        self,
+        upstream: Upstream,
+        url: str,
+        body: bytes,
+        timeout: float,
+        user_id: str,
+        issue: str,
+        *,
+        relayed: bool = False,
+    ) -> None:
+        """Send, log the exchange durably, then answer (the provider's or next gateway's answer)."""
         request_time = datetime.now(UTC)
-        upstream_headers = self._upstream_headers()
-        query = self.scope["query_string"].decode("latin-1")
-        if self.lgsp:
-            query = "&".join(
-                p for p in query.split("&") if p and not p.startswith(("dstcode=", "providerurl="))
-            )
-        url = route.upstream_url.rstrip("/") + sub_path + (f"?{query}" if query else "")
         try:
-            answer = await self.gw.upstream.send(self.method, url, upstream_headers, body, timeout)
+            answer = await upstream.send(self.method, url, self._upstream_headers(), body, timeout)
             status, out_headers, out_body = answer.status, answer.headers, answer.body
             failure: GatewayError | None = None
         except (UpstreamTimeout, UpstreamUnreachable) as exc:
@@ -376,7 +479,10 @@ class Call:
             failure = GatewayError(kind, str(exc))
             status, out_headers, out_body = kind.status, [], self._error_body(failure)
         response_time = datetime.now(UTC)
-        await self._log(route, body, out_body, status, request_time, response_time, user_id, issue)
+        # From another gateway: its error type and the service it resolved; never from a provider.
+        downstream = {k.lower(): v for k, v in out_headers if relayed and k.lower() in RELAYED}
+        logged_service = downstream.get("x-road-service") or self.service or ""
+        await self._log(logged_service, body, out_body, status, request_time, response_time, user_id, issue)
         self.gw.note_logged()
         observe(
             self.service or "unknown",
@@ -392,7 +498,10 @@ class Call:
             for k, v in out_headers
             if k.lower() not in HOP_BY_HOP and not k.lower().startswith("x-road-")
         ]
+        self.service = logged_service
         headers += [*self._xroad_headers(), ("X-Road-Request-Hash", request_hash)]
+        if "x-road-error" in downstream:
+            headers.append(("X-Road-Error", downstream["x-road-error"]))
         if user_id:
             headers.append(("X-Road-UserId", user_id))
         if issue:
@@ -429,7 +538,7 @@ class Call:
 
     async def _log(
         self,
-        route: Route,
+        service: str,
         body: bytes,
         out_body: bytes,
         status: int,
@@ -446,7 +555,7 @@ class Call:
                 message_id=self.message_id,
                 query_id=self.request_id,
                 client=self.client,
-                service=str(route.service),
+                service=service,
                 user_id=user_id,
                 issue=issue,
                 request_time=request_time,

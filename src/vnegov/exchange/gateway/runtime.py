@@ -28,6 +28,7 @@ from vnegov.exchange.directory import Directory, load_directory
 from vnegov.exchange.gateway.errors import TIMESTAMPING_FAILED, GatewayError, Kind
 from vnegov.exchange.gateway.events import SecurityEvents
 from vnegov.exchange.gateway.limits import DailyQuota, RateLimiter
+from vnegov.exchange.gateway.tls import PeerCheck, client_context
 from vnegov.exchange.gateway.tokens import TokenAuthority
 from vnegov.exchange.gateway.upstream import Upstream
 from vnegov.exchange.identifiers import parse_client
@@ -64,6 +65,12 @@ class Gateway:
             local_origin=settings.signing.public_base_url,
             local_app=local_app,
         )
+        self.peer_upstream = Upstream(
+            connections=self.config.upstream_connections, ssl_context=client_context(self.config)
+        )
+        self.peers = PeerCheck(self.config.tls_ca_file, self.config.crl_refresh_seconds)
+        if self.config.role == "lgsp" and not (self.config.parent_url and self.config.parent_code):
+            raise ValueError("an LGSP gateway needs exchange.parent_url and exchange.parent_code (its NDXP)")
         self._directory: Directory | None = None
         self._loaded_at = 0.0
         self._generation = 0
@@ -103,6 +110,7 @@ class Gateway:
 
     async def aclose(self) -> None:
         await self.upstream.close()
+        await self.peer_upstream.close()
 
     # ------------------------------------------------------------------ registry snapshot
 

@@ -1,0 +1,111 @@
+"""The federation in the registry (liên thông NDXP–LGSP): other gateways and the members they serve.
+
+Part of the exchange's service layer. The NDXP knows every LGSP and which members' systems connect to
+each; an LGSP knows the NDXP (its parent, from settings) and, for access rights, the remote client
+subsystems allowed to call its services. A call for a service whose provider is served by another
+gateway is forwarded there over mutual TLS (`gateway.proxy`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from vnegov.exchange import schemas
+from vnegov.exchange.errors import InvalidRegistryInput, MemberNotFound, NotPlatformAdmin
+from vnegov.exchange.identifiers import parse_client, parse_member
+from vnegov.exchange.models import Gateway, Member
+from vnegov.exchange.service import REGISTRY_CHANGED, _is_admin, _member_id, _member_row
+from vnegov.kernel import audit
+from vnegov.kernel.context import Principal
+from vnegov.kernel.errors import Conflict, NotFound
+
+
+class GatewayExists(Conflict):
+    code = "gateway_exists"
+
+
+class GatewayNotFound(NotFound):
+    code = "gateway_not_found"
+
+
+def _admin(actor: Principal) -> None:
+    if not _is_admin(actor):
+        raise NotPlatformAdmin("only a platform administrator manages the federation")
+
+
+def _read(session: Session, row: Gateway) -> schemas.GatewayRead:
+    members = session.scalars(sa.select(Member).where(Member.gateway_id == row.id).order_by(Member.id))
+    return schemas.GatewayRead(
+        code=row.code,
+        name=row.name,
+        role=row.role,
+        address=row.address,
+        members=[str(_member_id(m)) for m in members],
+        created_at=row.created_at,
+    )
+
+
+def register_gateway(
+    session: Session, *, actor: Principal, gateway_in: schemas.GatewayCreate
+) -> schemas.GatewayRead:
+    _admin(actor)
+    code = str(parse_client(gateway_in.code, field="code"))
+    address = urlsplit(gateway_in.address)
+    if address.scheme != "https" or not address.hostname:
+        raise InvalidRegistryInput("gateways talk over mutual TLS: the address is https://…", field="address")
+    if session.scalar(sa.select(Gateway).where(Gateway.code == code)) is not None:
+        raise GatewayExists(f"gateway {code} is already registered", field="code")
+    row = Gateway(
+        code=code, name=gateway_in.name, role=gateway_in.role, address=gateway_in.address.rstrip("/")
+    )
+    session.add(row)
+    session.flush()
+    read = _read(session, row)
+    session.info[REGISTRY_CHANGED] = True
+    audit.record(
+        session,
+        actor=actor,
+        action="exchange.gateway.register",
+        object_type="exchange_gateway",
+        object_id=code,
+        after=read.model_dump(mode="json"),
+    )
+    return read
+
+
+def list_gateways(session: Session) -> list[schemas.GatewayRead]:
+    return [_read(session, row) for row in session.scalars(sa.select(Gateway).order_by(Gateway.code))]
+
+
+def set_member_gateway(
+    session: Session, *, actor: Principal, member: str, gateway: str | None
+) -> schemas.GatewayRead | None:
+    """Say which gateway serves `member`'s systems (None: this one). Returns that gateway."""
+    _admin(actor)
+    mid = parse_member(member, field="member")
+    row = _member_row(session, mid)
+    if row is None:
+        raise MemberNotFound(str(mid))
+    target = None
+    if gateway is not None:
+        code = str(parse_client(gateway, field="gateway"))
+        target = session.scalar(sa.select(Gateway).where(Gateway.code == code))
+        if target is None:
+            raise GatewayNotFound(f"gateway {code} is not registered", field="gateway")
+    before = row.gateway_id
+    row.gateway_id = target.id if target else None
+    session.flush()
+    session.info[REGISTRY_CHANGED] = True
+    audit.record(
+        session,
+        actor=actor,
+        action="exchange.member.gateway",
+        object_type="exchange_member",
+        object_id=str(mid),
+        before={"gateway_id": before},
+        after={"gateway": target.code if target else None},
+    )
+    return _read(session, target) if target else None
