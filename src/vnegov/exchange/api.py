@@ -7,11 +7,12 @@ its subsystems, services and access rights. Access rights are read only by the p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from vnegov.exchange import credentials, federation, schemas, service
+from vnegov.exchange import credentials, federation, logstore, schemas, service
 from vnegov.exchange.schemas import ID_MAX, MemberClass
 from vnegov.kernel.http import CurrentPrincipal, ReadSession, WriteSession
 
@@ -178,3 +179,35 @@ def set_member_gateway(
     member: str, body: schemas.MemberGateway, session: WriteSession, actor: CurrentPrincipal
 ) -> Any:
     return federation.set_member_gateway(session, actor=actor, member=member, gateway=body.gateway)
+
+
+# --------------------------------------------------------------------------- the message log
+
+
+@router.get(
+    "/log",
+    response_model=schemas.LogPage,
+    summary="Search the message log (an agency sees its own calls; user ids are masked for providers)",
+)
+def search_log(
+    session: WriteSession,  # a read of personal data writes its audit row
+    actor: CurrentPrincipal,
+    message_id: Annotated[str | None, Query(max_length=200)] = None,
+    client: Identifier | None = None,
+    service: Annotated[str | None, Query(max_length=1400)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    return logstore.search(
+        session,
+        actor=actor,
+        message_id=message_id,
+        client=client,
+        service=service,
+        since=since,
+        until=until,
+        before=before,
+        limit=limit,
+    )

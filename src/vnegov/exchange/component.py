@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api, cli, demo
+from vnegov.exchange import api, cli, demo, views
 from vnegov.exchange.gateway.proxy import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
@@ -42,9 +42,15 @@ COMPONENT = ComponentSpec(
     title_vi="Nền tảng tích hợp, chia sẻ dữ liệu",
     title_en="Data integration and sharing platform",
     migrations=HERE / "migrations",
-    partial=True,  # federation over mTLS, opmon records and the admin pages come next
+    partial=True,  # groups, body logging modes, retention, opmon records and admin forms come next
     api_router=api.router,
     extra_routers=(demo.router,),
+    views_router=views.router,
+    templates=HERE / "templates",
+    nav=(
+        ("/exchange", "Danh bạ trao đổi dữ liệu", "Data exchange directory"),
+        ("/exchange/log", "Nhật ký trao đổi", "Message log"),
+    ),
     seed=seed,
     setup=setup,
     jobs=jobs,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from vnegov.exchange.messagelog import (
     GENESIS,
@@ -26,6 +27,9 @@ from vnegov.exchange.messagelog import (
     verify_log,
 )
 from vnegov.exchange.models import LogRecord, LogSeal
+from vnegov.exchange.schemas import LogPage, LogRecordRead
+from vnegov.kernel import audit
+from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
 from vnegov.signing import service as signing
@@ -167,3 +171,104 @@ def platform_trust(db: Database, ctx: SigningContext) -> TrustCheck:
 def verify(db: Database, ctx: SigningContext) -> VerificationReport:
     """Stream the stored log and its seals; name every edited, deleted or reordered record."""
     return verify_log(iter_entries(db), iter_seals(db), trusted_check=platform_trust(db, ctx))
+
+
+# --------------------------------------------------------------------------- search (who may see what)
+
+
+def _agency_prefixes(actor: Principal) -> tuple[str, ...] | None:
+    """None: every record (platform administrators, auditors); else the agency's own identifiers."""
+    if actor.has_role("platform-admin") or actor.has_role("auditor") or actor.has_role("system"):
+        return None
+    if not actor.agency_code:
+        return ()
+    return tuple(f"{instance}/GOV/{actor.agency_code}/" for instance in ("VN",))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is Vietnam time (what a form or an official means)."""
+    return moment.replace(tzinfo=VN_TZ) if moment is not None and moment.tzinfo is None else moment
+
+
+def _masked(user_id: str) -> str:
+    if len(user_id) <= 4:
+        return "*" * len(user_id)
+    keep = max(2, len(user_id) // 5)
+    return user_id[:keep] + "*" * (len(user_id) - 2 * keep) + user_id[-keep:]
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    message_id: str | None = None,
+    client: str | None = None,
+    service: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> LogPage:
+    """Records the caller may see, newest first: an agency sees calls its systems made or answered.
+
+    The user id (X-Road-UserId, usually a citizen's ID number) is shown in full only to the calling
+    agency and to auditors; every such read is written to the audit log (Decree 13/2023).
+    """
+    since, until = _aware(since), _aware(until)
+    query = sa.select(LogRecord).order_by(LogRecord.sequence.desc()).limit(limit)
+    prefixes = _agency_prefixes(actor)
+    if prefixes is not None:
+        own = [LogRecord.client.startswith(p) for p in prefixes] + [
+            LogRecord.service.startswith(p) for p in prefixes
+        ]
+        query = query.where(sa.or_(*own) if own else sa.false())
+    if message_id:
+        query = query.where(LogRecord.message_id == message_id)
+    if client:
+        query = query.where(LogRecord.client == client)
+    if service:
+        query = query.where(sa.or_(LogRecord.service == service, LogRecord.service.startswith(service + "/")))
+    if since:
+        query = query.where(LogRecord.request_time >= since)
+    if until:
+        query = query.where(LogRecord.request_time < until)
+    if before:
+        query = query.where(LogRecord.sequence < before)
+    rows = session.scalars(query).all()
+    items, revealed = [], []
+    for row in rows:
+        entitled = prefixes is None or any(row.client.startswith(p) for p in prefixes)
+        if entitled and row.user_id:
+            revealed.append(row.sequence)
+        items.append(
+            LogRecordRead(
+                sequence=row.sequence,
+                message_id=row.message_id,
+                request_id=row.query_id,
+                client=row.client,
+                service=row.service,
+                user_id=row.user_id if entitled else _masked(row.user_id),
+                user_id_masked=bool(row.user_id) and not entitled,
+                issue=row.issue,
+                request_time=row.request_time,
+                response_time=row.response_time,
+                duration_ms=round((row.response_time - row.request_time).total_seconds() * 1000, 3),
+                status=row.status,
+                request_size=row.request_size,
+                response_size=row.response_size,
+                request_hash=row.request_hash,
+                response_hash=row.response_hash,
+                gateway_id=row.gateway_id,
+                hash=row.hash,
+            )
+        )
+    if revealed:
+        audit.record(
+            session,
+            actor=actor,
+            action="personal_data.read",
+            object_type="exchange_log_record",
+            object_id=str(revealed[0]) if len(revealed) == 1 else f"{len(revealed)} records",
+            after={"sequences": revealed[:200], "fields": ["user_id"]},
+        )
+    return LogPage(items=items, next_before=rows[-1].sequence if len(rows) == limit else None)

@@ -157,3 +157,31 @@ class GatewayRead(BaseModel):
 
 class MemberGateway(Strict):
     gateway: str | None = Field(None, max_length=ID_MAX, description="A gateway code; none: this gateway")
+
+
+class LogRecordRead(BaseModel):
+    """A message log record as a reader may see it (nhật ký thông điệp)."""
+
+    sequence: int
+    message_id: str
+    request_id: str = Field(description="This gateway's id for the call (X-Road-Request-Id)")
+    client: str
+    service: str
+    user_id: str = Field(description="X-Road-UserId; masked unless the reader is the client's agency")
+    user_id_masked: bool
+    issue: str
+    request_time: datetime
+    response_time: datetime
+    duration_ms: float
+    status: int
+    request_size: int
+    response_size: int
+    request_hash: str
+    response_hash: str
+    gateway_id: str
+    hash: str
+
+
+class LogPage(BaseModel):
+    items: list[LogRecordRead]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")

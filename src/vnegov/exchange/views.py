@@ -1,0 +1,77 @@
+"""Pages of the data exchange: the public directory, and the message log for signed-in agencies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from vnegov.exchange import federation, logstore, service
+from vnegov.kernel.clock import VN_TZ
+from vnegov.kernel.http import ReadSession, WriteSession
+from vnegov.kernel.web_auth import PagePrincipal
+from vnegov.web.pages import pages_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/exchange")
+def directory_page(request: Request, session: ReadSession) -> Response:
+    """Who is on the exchange and what they provide (public, as X-Road's metadata services are)."""
+    members = service.list_members(session)
+    services = service.list_services(session)
+    gateways = federation.list_gateways(session)
+    gateway_id = request.app.state.gateway.gateway_id if hasattr(request.app.state, "gateway") else ""
+    return pages_of(request).render(
+        request,
+        "exchange/directory.html",
+        members=members,
+        services=services,
+        gateways=gateways,
+        gateway_id=gateway_id,
+    )
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A `datetime-local` form value, read as Vietnam time."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+
+
+@router.get("/exchange/log")
+def log_page(
+    request: Request,
+    session: WriteSession,  # revealing a user id writes its audit row
+    actor: PagePrincipal,
+    message_id: Annotated[str | None, Query(max_length=200)] = None,
+    client: Annotated[str | None, Query(max_length=1100)] = None,
+    service_id: Annotated[str | None, Query(alias="service", max_length=1400)] = None,
+    since: Annotated[str | None, Query(max_length=40)] = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    page = logstore.search(
+        session,
+        actor=actor,
+        message_id=message_id or None,
+        client=client or None,
+        service=service_id or None,
+        since=_moment(since),
+        before=before,
+        limit=50,
+    )
+    return pages_of(request).render(
+        request,
+        "exchange/log.html",
+        actor=actor,
+        page=page,
+        vn_tz=VN_TZ,
+        filters={
+            "message_id": message_id or "",
+            "client": client or "",
+            "service": service_id or "",
+            "since": since or "",
+        },
+    )

@@ -1,0 +1,96 @@
+"""The message log as agencies read it: search, who sees which calls, masked user ids, the pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.conftest import _caller
+from tests.exchange.conftest import ECHO, HANOI, GatewayEnv
+from vnegov.kernel.models import AuditLogEntry
+
+API = "/api/v1/exchange/log"
+CITIZEN = "VN001099012345"
+
+
+def _call(gw: GatewayEnv, message_id: str) -> None:
+    r = gw.client.post(
+        ECHO,
+        content=b"{}",
+        headers=gw.headers(HANOI, **{"X-Road-Id": message_id, "X-Road-UserId": CITIZEN}),
+    )
+    assert r.status_code == 200, r.text
+
+
+def _audited(gw: GatewayEnv, subject: str) -> list[str]:
+    with gw.db.read() as session:
+        return list(
+            session.scalars(
+                sa.select(AuditLogEntry.action).where(
+                    AuditLogEntry.actor == subject, AuditLogEntry.action == "personal_data.read"
+                )
+            )
+        )
+
+
+def test_the_calling_agency_sees_its_call_and_the_user_id_and_the_read_is_audited(gw: GatewayEnv) -> None:
+    _call(gw, "log-search-1")
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    r = gw.client.get(API, params={"message_id": "log-search-1"}, headers=hanoi.headers)
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["items"]
+    assert item["client"] == HANOI and item["user_id"] == CITIZEN and item["user_id_masked"] is False
+    assert item["status"] == 200 and item["duration_ms"] >= 0
+    assert _audited(gw, hanoi.principal.subject) == ["personal_data.read"]
+
+
+def test_the_provider_sees_the_call_with_the_user_id_masked(gw: GatewayEnv) -> None:
+    _call(gw, "log-search-2")
+    provider = _caller(gw.db, "G22", "Government Office official")  # G22 provides the echo service
+    (item,) = gw.client.get(API, params={"message_id": "log-search-2"}, headers=provider.headers).json()[
+        "items"
+    ]
+    assert item["user_id_masked"] is True
+    assert item["user_id"] != CITIZEN and item["user_id"].startswith("VN") and "*" in item["user_id"]
+    assert _audited(gw, provider.principal.subject) == []
+
+
+def test_another_agency_sees_nothing_and_anonymous_callers_are_refused(gw: GatewayEnv) -> None:
+    _call(gw, "log-search-3")
+    stranger = _caller(gw.db, "G12", "Ministry of Finance official")
+    r = gw.client.get(API, params={"message_id": "log-search-3"}, headers=stranger.headers)
+    assert r.json()["items"] == []
+    assert gw.client.get(API).status_code == 401
+
+
+def test_search_filters_and_pages(gw: GatewayEnv) -> None:
+    for i in range(3):
+        _call(gw, f"log-page-{i}")
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    first = gw.client.get(API, params={"client": HANOI, "limit": 2}, headers=hanoi.headers).json()
+    assert len(first["items"]) == 2 and first["next_before"] is not None
+    older = gw.client.get(
+        API, params={"client": HANOI, "limit": 2, "before": first["next_before"]}, headers=hanoi.headers
+    ).json()
+    assert all(o["sequence"] < first["next_before"] for o in older["items"])
+    by_service = gw.client.get(API, params={"service": "VN/GOV/G22/DVCQG/echo"}, headers=hanoi.headers).json()
+    assert by_service["items"] and all(
+        i["service"].startswith("VN/GOV/G22/DVCQG/echo") for i in by_service["items"]
+    )
+    r = gw.client.get(API, params={"since": "2026-01-01T00:00:00"}, headers=hanoi.headers)
+    assert r.status_code == 200 and r.json()["items"]
+
+
+def test_the_directory_and_log_pages(gw: GatewayEnv) -> None:
+    page = gw.client.get("/exchange")
+    assert page.status_code == 200
+    assert "VN/GOV/G22/DVCQG/echo/v1" in page.text and "Văn phòng Chính phủ" in page.text
+    assert gw.client.get("/exchange/log", follow_redirects=False).headers["location"].startswith("/login")
+    _call(gw, "log-page-visible")
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    r = gw.client.post(
+        "/login", data={"api_key": hanoi.token, "next": "/exchange/log"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    log = gw.client.get("/exchange/log", params={"message_id": "log-page-visible"})
+    assert log.status_code == 200 and "log-page-visible" in log.text and CITIZEN in log.text
+    gw.client.post("/logout")
