@@ -5,11 +5,13 @@ Every figure comes with a baseline measured in the same run on the same machine 
 - catalogs (`catalogs.py`): lookups in-process and over HTTP, folded search, change-feed sync;
 - signing (`signing.py`): issuance, signatures, TSA tokens and OCSP responses, in-process and
   under load from wrk;
-- exchange (`exchange.py`): a direct call to an echo provider against the same call through the
-  gateway, with the durably logged messages per second.
+- exchange (`exchange.py`): a direct call to an echo provider against the same call through one
+  gateway (HTTPS) and through two federated gateways, LGSP → NDXP over mutual TLS, interleaved in the
+  same run, with the median ratios and the durably logged messages per second.
 
 Set VNEGOV_BENCH_DATABASE_URL to run against PostgreSQL instead of a temporary SQLite file (the
-database must be empty); VNEGOV_BENCH_ROUNDS and VNEGOV_BENCH_SECONDS shorten or lengthen the run.
+database must be empty; the two federated gateways of the exchange benchmark still use SQLite files of
+their own); VNEGOV_BENCH_ROUNDS and VNEGOV_BENCH_SECONDS shorten or lengthen the run.
 """
 
 from __future__ import annotations

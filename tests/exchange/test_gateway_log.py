@@ -94,3 +94,47 @@ def test_the_directory_and_log_pages(gw: GatewayEnv) -> None:
     log = gw.client.get("/exchange/log", params={"message_id": "log-page-visible"})
     assert log.status_code == 200 and "log-page-visible" in log.text and CITIZEN in log.text
     gw.client.post("/logout")
+
+
+def test_operational_monitoring_records_calls_and_refusals(gw: GatewayEnv) -> None:
+    _call(gw, "opmon-ok")
+    refused = gw.client.post(ECHO, content=b"x", headers=gw.headers("VN/GOV/G22/DVCQG"))  # no right
+    assert refused.status_code == 403
+    gw.gateway.opmon.close()  # flush, and start a fresh writer for the next tests
+    gw.gateway.opmon = None
+    from vnegov.exchange.opmon import OpmonWriter
+
+    gw.gateway.opmon = OpmonWriter(gw.db)
+    operator = _caller(gw.db, "G22", "operator", ("platform-admin",))
+    records = gw.client.get("/api/v1/exchange/opmon", params={"limit": 1000}, headers=operator.headers).json()
+    ok = next(r for r in records if r["message_id"] == "opmon-ok")
+    assert ok["succeeded"] is True and ok["status_code"] == 200 and ok["security_server_type"] == "Producer"
+    assert ok["request_in_ts"] <= ok["request_out_ts"] <= ok["response_in_ts"] <= ok["response_out_ts"]
+    assert ok["message_user_id"] == CITIZEN and ok["client"] == HANOI
+    denied = next(r for r in records if r["message_id"] == refused.headers["x-road-id"])
+    assert denied["succeeded"] is False and denied["fault_code"] == "Server.ServerProxy.AccessDenied"
+    # an agency sees its own clients' and services' records only
+    stranger = _caller(gw.db, "G12", "Ministry of Finance official")
+    assert gw.client.get("/api/v1/exchange/opmon", headers=stranger.headers).json() == []
+
+
+def test_the_health_check_covers_database_keys_time_stamping_and_log(gw: GatewayEnv) -> None:
+    r = gw.client.get("/api/v1/exchange/health")
+    assert r.status_code == 200, r.text
+    checks = r.json()["checks"]
+    assert set(checks) == {"database", "keys", "certificate_status", "timestamping", "message_log"}
+    assert all(c["ok"] for c in checks.values())
+    gateway = gw.gateway
+    grace, failure, oldest = (
+        gateway.config.timestamp_grace_seconds,
+        gateway.seal_failure,
+        gateway._oldest_unsealed,
+    )
+    try:
+        gateway.config.timestamp_grace_seconds = 0.0
+        gateway.seal_failure, gateway._oldest_unsealed = "TSA unreachable", 0.0
+        r = gw.client.get("/api/v1/exchange/health")
+        assert r.status_code == 503 and r.json()["checks"]["timestamping"]["ok"] is False
+    finally:
+        gateway.config.timestamp_grace_seconds = grace
+        gateway.seal_failure, gateway._oldest_unsealed = failure, oldest

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from vnegov.exchange import credentials, federation, logstore, schemas, service
+from vnegov.exchange import credentials, federation, logstore, opmon, schemas, service
 from vnegov.exchange.schemas import ID_MAX, MemberClass
 from vnegov.kernel.http import CurrentPrincipal, ReadSession, WriteSession
 
@@ -211,3 +213,29 @@ def search_log(
         before=before,
         limit=limit,
     )
+
+
+@router.get(
+    "/opmon",
+    response_model=list[opmon.OpmonRead],
+    summary="Operational monitoring records (X-Road opmon fields) of your agency's clients and services",
+)
+def operational_data(
+    session: ReadSession,
+    actor: CurrentPrincipal,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    client: Identifier | None = None,
+    service: Annotated[str | None, Query(max_length=1400)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    return opmon.query(
+        session, actor=actor, since=since, until=until, client=client, service=service, limit=limit
+    )
+
+
+@router.get("/health", summary="Gateway health: database, keys, certificate status, time-stamping, log")
+async def gateway_health(request: Request) -> Any:
+    """200 when every check passes, 503 otherwise; each check says what it found."""
+    report = await run_in_threadpool(request.app.state.gateway.health)
+    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)

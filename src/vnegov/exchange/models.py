@@ -187,3 +187,37 @@ class LogSeal(Base):
     timestamp: Mapped[bytes] = mapped_column(sa.LargeBinary)
     version: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpmonRecord(Base):
+    """Operational monitoring data of one call (dữ liệu giám sát vận hành), X-Road's opmon fields.
+
+    Written in the background in batches, like X-Road's monitoring daemon: a crash may lose the last
+    second of these (the message log, written before each answer, loses nothing).
+    """
+
+    __tablename__ = "exchange_opmon_record"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    monitoring_data_ts: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    security_server_type: Mapped[str] = mapped_column(sa.String(10))
+    gateway_id: Mapped[str] = mapped_column(sa.String(200))
+    request_in_ts: Mapped[int] = mapped_column(sa.BigInteger)
+    request_out_ts: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    response_in_ts: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    response_out_ts: Mapped[int] = mapped_column(sa.BigInteger)
+    client: Mapped[str] = mapped_column(sa.String(1100), index=True)
+    service: Mapped[str] = mapped_column(sa.String(1400), index=True)
+    message_id: Mapped[str] = mapped_column(sa.String(200))
+    message_user_id: Mapped[str] = mapped_column(sa.String(200))
+    message_issue: Mapped[str] = mapped_column(sa.String(500))
+    message_protocol_version: Mapped[str] = mapped_column(sa.String(10))
+    rest_method: Mapped[str] = mapped_column(sa.String(10))
+    rest_path: Mapped[str] = mapped_column(sa.String(2000))
+    request_size: Mapped[int] = mapped_column(sa.BigInteger)
+    response_size: Mapped[int] = mapped_column(sa.BigInteger)
+    status_code: Mapped[int] = mapped_column(sa.Integer)
+    succeeded: Mapped[bool] = mapped_column(sa.Boolean)
+    fault_code: Mapped[str] = mapped_column(sa.String(200))
+    fault_string: Mapped[str] = mapped_column(sa.String(2000))
+    service_type: Mapped[str] = mapped_column(sa.String(10))

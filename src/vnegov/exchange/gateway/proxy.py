@@ -204,6 +204,10 @@ class Call:
         self.service: str | None = None
         self.peer: Peer | None = None
         self.started = time.perf_counter()
+        self.received_ms = int(time.time() * 1000)
+        self.sent_ms: int | None = None  # when the call went on to the provider or the next gateway
+        self.answered_ms: int | None = None  # when its answer came back
+        self.relayed = False
 
     async def run(self) -> None:
         try:
@@ -470,6 +474,7 @@ class Call:
     ) -> None:
         """Send, log the exchange durably, then answer (the provider's or next gateway's answer)."""
         request_time = datetime.now(UTC)
+        self.sent_ms, self.relayed = int(time.time() * 1000), relayed
         try:
             answer = await upstream.send(self.method, url, self._upstream_headers(), body, timeout)
             status, out_headers, out_body = answer.status, answer.headers, answer.body
@@ -479,6 +484,7 @@ class Call:
             failure = GatewayError(kind, str(exc))
             status, out_headers, out_body = kind.status, [], self._error_body(failure)
         response_time = datetime.now(UTC)
+        self.answered_ms = int(time.time() * 1000)
         # From another gateway: its error type and the service it resolved; never from a provider.
         downstream = {k.lower(): v for k, v in out_headers if relayed and k.lower() in RELAYED}
         logged_service = downstream.get("x-road-service") or self.service or ""
@@ -489,6 +495,8 @@ class Call:
             str(status) if failure is None else failure.kind.code,
             time.perf_counter() - self.started,
         )
+        fault = failure.kind.xroad if failure else downstream.get("x-road-error", "")
+        self._monitor(status, len(body), len(out_body), fault, str(failure.message) if failure else "")
         if failure is not None:
             await self._send_error(failure, out_body)
             return
@@ -671,8 +679,47 @@ class Call:
             headers.append(("WWW-Authenticate", 'Bearer realm="vnegov-exchange"'))
         await respond(self.send, exc.kind.status, body, headers, JSON if self.lgsp else PROBLEM_JSON)
 
+    def _monitor(
+        self, status: int, request_size: int, response_size: int, fault: str, fault_string: str
+    ) -> None:
+        """Hand this call's operational monitoring record to the background writer."""
+        opmon = self.gw.opmon
+        if opmon is None:
+            return
+        now_ms = int(time.time() * 1000)
+        opmon.record(
+            {
+                "monitoring_data_ts": now_ms // 1000,
+                "security_server_type": "Client" if self.relayed or self.sent_ms is None else "Producer",
+                "gateway_id": self.gw.gateway_id,
+                "request_in_ts": self.received_ms,
+                "request_out_ts": self.sent_ms,
+                "response_in_ts": self.answered_ms,
+                "response_out_ts": now_ms,
+                "client": self.client or "",
+                "service": self.service or "",
+                "message_id": self.message_id[:200],
+                "message_user_id": self.headers.get("x-road-userid", "")[:200],
+                "message_issue": self.headers.get("x-road-issue", "")[:500],
+                "message_protocol_version": "lgsp" if self.lgsp else "r1",
+                "rest_method": self.method[:10],
+                "rest_path": self.scope["path"][:2000],
+                "request_size": request_size,
+                "response_size": response_size,
+                "status_code": status,
+                "succeeded": not fault and status < 400,
+                "fault_code": fault[:200],
+                "fault_string": fault_string[:2000],
+                "service_type": "REST",
+            }
+        )
+
     async def refuse(self, exc: GatewayError) -> None:
         observe(self.service or "unknown", exc.kind.code, time.perf_counter() - self.started)
+        declared = self.headers.get("content-length", "0")
+        self._monitor(
+            exc.kind.status, int(declared) if declared.isdigit() else 0, 0, exc.kind.xroad, exc.message
+        )
         if exc.kind not in (E.LOGGING_FAILED, E.TIMESTAMPING_FAILED, E.NETWORK_ERROR, E.UPSTREAM_TIMEOUT):
             await self.gw.security_event(
                 self.scope,

@@ -21,6 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from starlette.types import ASGIApp
 
 from vnegov.exchange import credentials, logstore
@@ -33,6 +36,7 @@ from vnegov.exchange.gateway.tokens import TokenAuthority
 from vnegov.exchange.gateway.upstream import Upstream
 from vnegov.exchange.identifiers import parse_client
 from vnegov.exchange.messagelog import GroupCommitLog
+from vnegov.exchange.opmon import OpmonWriter
 from vnegov.exchange.service import REGISTRY_CHANGED
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
@@ -41,6 +45,7 @@ from vnegov.kernel.settings import Settings
 from vnegov.signing.context import SigningContext
 
 log = logging.getLogger(__name__)
+_SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 SWITCH_INTERVAL = 0.0005
 """The log writer thread and the event loop hand the GIL to each other constantly; with Python's default
@@ -79,6 +84,7 @@ class Gateway:
         db.on_commit(self._on_commit)
         self.log: GroupCommitLog | None = None
         self.events: SecurityEvents | None = None
+        self.opmon: OpmonWriter | None = None
         self._seal_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._oldest_unsealed: float | None = None  # monotonic time of the oldest record not yet sealed
@@ -94,6 +100,7 @@ class Gateway:
             if self.log is None:
                 sys.setswitchinterval(SWITCH_INTERVAL)
                 self.events = SecurityEvents(self.db)
+                self.opmon = OpmonWriter(self.db)
                 self.log = GroupCommitLog(logstore.persister(self.db), tip=logstore.stored_tip(self.db))
 
     async def ensure_started(self) -> None:
@@ -107,6 +114,9 @@ class Gateway:
         if self.events is not None:
             self.events.close()
             self.events = None
+        if self.opmon is not None:
+            self.opmon.close()
+            self.opmon = None
 
     async def aclose(self) -> None:
         await self.upstream.close()
@@ -231,3 +241,77 @@ class Gateway:
             await self.events.record(payload)
         except Exception:
             log.exception("could not record a security event", extra={"reason": kind.code})
+
+    # ------------------------------------------------------------------ health
+
+    def health(self) -> dict[str, Any]:
+        """Database, keys and certificates, certificate status, time-stamping, the log writer (blocking)."""
+        checks: dict[str, dict[str, Any]] = {}
+
+        def check(name: str, fn: Any) -> None:
+            try:
+                detail = fn()
+                checks[name] = {"ok": True, "detail": detail}
+            except Exception as exc:
+                checks[name] = {"ok": False, "detail": f"{exc.__class__.__name__}: {exc}"}
+
+        check("database", self._check_database)
+        check("keys", self._check_keys)
+        check("certificate_status", self._check_certificate_status)
+        check("timestamping", self._check_timestamping)
+        check("message_log", self._check_log)
+        ok = all(c["ok"] for c in checks.values())
+        return {"status": "ok" if ok else "failing", "gateway": self.gateway_id, "checks": checks}
+
+    def _check_database(self) -> str:
+        with self.db.read() as session:
+            session.execute(sa.text("SELECT 1"))
+        return self.db.dialect
+
+    def _own_certificate(self) -> x509.Certificate | None:
+        if not self.config.tls_cert_file:
+            return None
+        return x509.load_pem_x509_certificates(self.config.tls_cert_file.read_bytes())[0]
+
+    def _check_keys(self) -> str:
+        self.tokens.issue("VN/GOV/G00/HEALTH", "health")  # the token key signs
+        cert = self._own_certificate()
+        if cert is None:
+            return "client token key ready; no TLS certificate configured (embedded mode)"
+        assert self.config.tls_key_file is not None
+        key = serialization.load_pem_private_key(self.config.tls_key_file.read_bytes(), None)
+        if key.public_key().public_bytes(*_SPKI) != cert.public_key().public_bytes(*_SPKI):
+            raise ValueError("the TLS key does not belong to the TLS certificate")
+        left = cert.not_valid_after_utc - datetime.now(UTC)
+        if left.total_seconds() <= 0:
+            raise ValueError(f"the TLS certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+        return f"client token key ready; TLS certificate valid for {left.days} more days"
+
+    def _check_certificate_status(self) -> str:
+        cert = self._own_certificate()
+        if cert is None:
+            return "no TLS certificate configured"
+        pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+        self.peers.identify(pem)  # refuses a revoked certificate, or one whose CRL cannot be had
+        return f"certificate {cert.serial_number:x} is not revoked"
+
+    def _check_timestamping(self) -> str:
+        refusal = self.refusal()
+        if refusal is not None:
+            raise RuntimeError(refusal.message)
+        if self.seal_failure:
+            since = f"{self.seal_failing_since:%Y-%m-%d %H:%M:%S}"
+            return f"sealing failing since {since} UTC (still within the grace period): {self.seal_failure}"
+        return (
+            f"last seal {self.last_seal_at:%Y-%m-%d %H:%M:%S} UTC"
+            if self.last_seal_at
+            else "nothing sealed yet"
+        )
+
+    def _check_log(self) -> str:
+        if self.log is None:
+            return "not started (no call yet)"
+        stats = self.log.stats
+        if stats.failed_batches:
+            return f"{stats.entries} records written, {stats.failed_entries} failed"
+        return f"{stats.entries} records written since start, tip {self.log.tip.sequence}"

@@ -1,0 +1,145 @@
+"""Operational monitoring (giám sát vận hành) of the gateway: X-Road's opmon records, and queries.
+
+Part of the exchange's service layer. The gateway hands each call's figures to an `OpmonWriter`, which
+writes them in batches from a background thread (at most a second late), so monitoring never slows a
+call down; X-Road's monitoring daemon works the same way. The owner of a client or a service reads its
+records, a platform administrator or the `monitoring` role reads all.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from vnegov.exchange.models import OpmonRecord
+from vnegov.kernel.clock import VN_TZ
+from vnegov.kernel.context import Principal
+from vnegov.kernel.db import Database
+
+log = logging.getLogger(__name__)
+
+FIELDS = tuple(c.name for c in OpmonRecord.__table__.columns if c.name != "id")
+
+
+class OpmonRead(BaseModel):
+    """One call as X-Road's operational monitoring reports it (snake_case of its field names)."""
+
+    monitoring_data_ts: int
+    security_server_type: str
+    gateway_id: str
+    request_in_ts: int
+    request_out_ts: int | None
+    response_in_ts: int | None
+    response_out_ts: int
+    client: str
+    service: str
+    message_id: str
+    message_user_id: str
+    message_issue: str
+    message_protocol_version: str
+    rest_method: str
+    rest_path: str
+    request_size: int
+    response_size: int
+    status_code: int
+    succeeded: bool
+    fault_code: str
+    fault_string: str
+    service_type: str
+
+
+class OpmonWriter:
+    """Buffers records and writes them at most `flush_seconds` later, `max_batch` per transaction."""
+
+    def __init__(self, db: Database, *, flush_seconds: float = 1.0, max_batch: int = 1000) -> None:
+        self.db = db
+        self.flush_seconds = flush_seconds
+        self.max_batch = max_batch
+        self.dropped = 0
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=50_000)
+        self._thread = threading.Thread(target=self._run, name="exchange-opmon", daemon=True)
+        self._thread.start()
+
+    def record(self, fields: dict[str, Any]) -> None:
+        try:
+            self._queue.put_nowait(fields)
+        except queue.Full:
+            self.dropped += 1  # monitoring must never hold a call back
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[dict[str, Any]] = []
+            try:
+                item = self._queue.get(timeout=self.flush_seconds)
+            except queue.Empty:
+                continue
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= self.max_batch:
+                    break
+                try:
+                    item = self._queue.get(timeout=0.05 if len(batch) < 10 else 0)
+                except queue.Empty:
+                    break
+            else:
+                stop = True
+            if batch:
+                self._write(batch)
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        try:
+            with self.db.transaction() as session:
+                session.execute(sa.insert(OpmonRecord), [{k: r.get(k) for k in FIELDS} for r in batch])
+        except Exception:
+            log.exception("operational monitoring records were lost", extra={"count": len(batch)})
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)  # no offset: Vietnam time
+
+
+def _owner_filter(actor: Principal) -> sa.ColumnElement[bool] | None:
+    if actor.has_role("platform-admin") or actor.has_role("monitoring") or actor.has_role("system"):
+        return None
+    prefix = f"VN/GOV/{actor.agency_code}/" if actor.agency_code else "\x00"
+    return sa.or_(OpmonRecord.client.startswith(prefix), OpmonRecord.service.startswith(prefix))
+
+
+def query(
+    session: Session,
+    *,
+    actor: Principal,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    client: str | None = None,
+    service: str | None = None,
+    limit: int = 100,
+) -> list[OpmonRead]:
+    """Records newest first, as X-Road's `getSecurityServerOperationalData` answers them."""
+    stmt = sa.select(OpmonRecord).order_by(OpmonRecord.id.desc()).limit(limit)
+    owner = _owner_filter(actor)
+    if owner is not None:
+        stmt = stmt.where(owner)
+    if since is not None:
+        stmt = stmt.where(OpmonRecord.monitoring_data_ts >= int(_aware(since).timestamp()))
+    if until is not None:
+        stmt = stmt.where(OpmonRecord.monitoring_data_ts < int(_aware(until).timestamp()))
+    if client:
+        stmt = stmt.where(OpmonRecord.client == client)
+    if service:
+        stmt = stmt.where(
+            sa.or_(OpmonRecord.service == service, OpmonRecord.service.startswith(service + "/"))
+        )
+    return [OpmonRead.model_validate(row, from_attributes=True) for row in session.scalars(stmt)]
