@@ -366,3 +366,78 @@ def test_the_gateway_refuses_calls_while_time_stamping_is_down_too_long(gw: Gate
         assert gw.client.post(ECHO, content=b"c", headers=gw.headers(HANOI)).status_code == 200
     finally:
         gateway.config.timestamp_grace_seconds = grace
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def test_rights_granted_to_local_and_global_groups_follow_their_members(
+    gw: GatewayEnv, g22_operator: Caller
+) -> None:
+    local = _register(gw, g22_operator, "groupLocal", "http://vnegov.test/api/v1/exchange/demo/echo")
+    service = local[4:]
+    r = gw.client.post(
+        f"{API}/groups",
+        json={"kind": "local", "code": "doi-tac", "name": "Đối tác"},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["owner"] == "VN/GOV/G22" and r.json()["id"] == "local:doi-tac"
+    r = gw.client.post(
+        f"{API}/access-rights",
+        json={"service": service, "client": "local:doi-tac"},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201 and r.json()["client"] == "local:doi-tac"
+    assert gw.client.get(local, headers=gw.headers(HCMC)).status_code == 403
+    members = f"{API}/groups/local/doi-tac/members"
+    r = gw.client.post(members, json={"subsystem": HCMC}, headers=g22_operator.headers)
+    assert r.status_code == 200 and r.json()["members"] == [HCMC]
+    assert gw.client.get(local, headers=gw.headers(HCMC)).status_code == 200
+    assert gw.client.delete(f"{members}/{HCMC}", headers=g22_operator.headers).status_code == 200
+    assert gw.client.get(local, headers=gw.headers(HCMC)).status_code == 403
+    # a global group: the operator keeps it, any provider may grant to it
+    r = gw.client.post(
+        f"{API}/groups",
+        json={"kind": "global", "code": "lgsp-tinh", "name": "LGSP các tỉnh"},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201, r.text
+    gw.client.post(
+        f"{API}/groups/global/lgsp-tinh/members", json={"subsystem": HCMC}, headers=g22_operator.headers
+    )
+    r = gw.client.post(
+        f"{API}/access-rights",
+        json={"service": service, "client": "global:lgsp-tinh"},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201
+    assert gw.client.get(local, headers=gw.headers(HCMC)).status_code == 200
+    # an unknown group is named in the error
+    r = gw.client.post(
+        f"{API}/access-rights",
+        json={"service": service, "client": "global:nope"},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "client"
+
+
+def test_who_may_keep_groups(gw: GatewayEnv) -> None:
+    from tests.conftest import _caller
+
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    r = gw.client.post(
+        f"{API}/groups", json={"kind": "global", "code": "x", "name": "x"}, headers=hanoi.headers
+    )
+    assert r.status_code == 403
+    r = gw.client.post(
+        f"{API}/groups",
+        json={"kind": "local", "code": "x", "name": "x", "owner": "VN/GOV/G22"},
+        headers=hanoi.headers,
+    )
+    assert r.status_code == 403
+    r = gw.client.post(
+        f"{API}/groups", json={"kind": "local", "code": "mine", "name": "x"}, headers=hanoi.headers
+    )
+    assert r.status_code == 201 and r.json()["owner"] == "VN/GOV/H24"
+    assert "local:mine" in [g["id"] for g in gw.client.get(f"{API}/groups", headers=hanoi.headers).json()]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from vnegov.exchange import credentials, federation, logstore, opmon, schemas, service
+from vnegov.exchange import credentials, federation, groups, logstore, opmon, schemas, service
 from vnegov.exchange.schemas import ID_MAX, MemberClass
 from vnegov.kernel.http import CurrentPrincipal, ReadSession, WriteSession
 
@@ -239,3 +239,53 @@ async def gateway_health(request: Request) -> Any:
     """200 when every check passes, 503 otherwise; each check says what it found."""
     report = await run_in_threadpool(request.app.state.gateway.health)
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+# --------------------------------------------------------------------------- groups
+
+GroupKind = Annotated[str, Path(pattern="^(global|local)$")]
+Owner = Annotated[
+    str | None, Query(max_length=ID_MAX, description="Local groups: VN/GOV/H24 (default: yours)")
+]
+
+
+@router.post("/groups", response_model=schemas.GroupRead, status_code=201, summary="Create a group")
+def create_group(group_in: schemas.GroupCreate, session: WriteSession, actor: CurrentPrincipal) -> Any:
+    return groups.create_group(session, actor=actor, group_in=group_in)
+
+
+@router.get("/groups", response_model=list[schemas.GroupRead], summary="Global groups and your local groups")
+def list_groups(session: ReadSession, actor: CurrentPrincipal) -> Any:
+    return groups.list_groups(session, actor=actor)
+
+
+@router.post(
+    "/groups/{kind}/{code}/members", response_model=schemas.GroupRead, summary="Add a subsystem to a group"
+)
+def add_group_member(
+    kind: GroupKind,
+    code: str,
+    body: schemas.GroupMembership,
+    session: WriteSession,
+    actor: CurrentPrincipal,
+    owner: Owner = None,
+) -> Any:
+    return groups.add_member(
+        session, actor=actor, kind=kind, code=code, subsystem=body.subsystem, owner=owner
+    )
+
+
+@router.delete(
+    "/groups/{kind}/{code}/members/{subsystem:path}",
+    response_model=schemas.GroupRead,
+    summary="Remove a subsystem from a group",
+)
+def remove_group_member(
+    kind: GroupKind,
+    code: str,
+    subsystem: str,
+    session: WriteSession,
+    actor: CurrentPrincipal,
+    owner: Owner = None,
+) -> Any:
+    return groups.remove_member(session, actor=actor, kind=kind, code=code, subsystem=subsystem, owner=owner)

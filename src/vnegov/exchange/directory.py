@@ -18,7 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from vnegov.exchange.identifiers import ClientId, MemberId, ServiceId
-from vnegov.exchange.models import AccessRight, ClientCredential, Gateway, Member, Service, Subsystem
+from vnegov.exchange.models import (
+    AccessRight,
+    ClientCredential,
+    Gateway,
+    GroupMember,
+    Member,
+    Service,
+    Subsystem,
+)
 from vnegov.exchange.service import METHODS, _has_dot_segment, _path_matches
 
 
@@ -126,13 +134,21 @@ def load_directory(session: Session) -> Directory:
     for sub in session.scalars(sa.select(Subsystem)):
         m = members[sub.member_id]
         subsystems[sub.id] = (ClientId(m.instance, m.member_class, m.member_code, sub.code), sub)
+    in_group: dict[int, list[str]] = {}
+    for group_id, subsystem_id in session.execute(sa.select(GroupMember.group_id, GroupMember.subsystem_id)):
+        in_group.setdefault(group_id, []).append(str(subsystems[subsystem_id][0]))
     rights: dict[int, dict[str, list[Endpoint]]] = {}
     live = sa.select(AccessRight).where(AccessRight.revoked_at.is_(None)).order_by(AccessRight.id)
     for right in session.scalars(live):
-        client = str(subsystems[right.client_id][0])
-        rights.setdefault(right.service_id, {}).setdefault(client, []).append(
-            Endpoint(right.method, right.path)
-        )
+        # A group's right is each member subsystem's right; a membership change reloads the directory.
+        if right.client_id is not None:
+            clients = [str(subsystems[right.client_id][0])]
+        else:
+            clients = in_group.get(right.group_id or 0, [])
+        for client in clients:
+            rights.setdefault(right.service_id, {}).setdefault(client, []).append(
+                Endpoint(right.method, right.path)
+            )
     routes: dict[str, Route] = {}
     for svc in session.scalars(sa.select(Service)):
         provider = subsystems[svc.subsystem_id][0]

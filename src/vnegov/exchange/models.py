@@ -107,8 +107,39 @@ class Service(Base):
     )
 
 
+class Group(Base):
+    """A group of client subsystems (nhóm), named in access rights instead of each subsystem.
+
+    `global`: defined by the platform operator for the whole instance (X-Road's global groups, e.g. all
+    provincial one-stop systems); `local`: a member's own, used in its own services' rights.
+    """
+
+    __tablename__ = "exchange_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    code: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    owner_member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_member.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_exchange_group_code", "kind", "code"),)
+
+
+class GroupMember(Base):
+    """A subsystem in a group."""
+
+    __tablename__ = "exchange_group_member"
+
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_group.id"), primary_key=True)
+    subsystem_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_subsystem.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AccessRight(Base):
-    """A client subsystem's right to call a service (quyền truy cập), granted by the provider.
+    """A client subsystem's (or a group's) right to call a service (quyền truy cập), granted by the provider.
+
+    Exactly one of `client_id` and `group_id` is set.
 
     No method and no path: the whole service. Otherwise the right covers that method (any if NULL) on
     paths under `path` (any if NULL). A revoked right keeps its row, with `revoked_at` set.
@@ -118,7 +149,8 @@ class AccessRight(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_service.id"))
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("exchange_subsystem.id"))
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_subsystem.id"), nullable=True)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_group.id"), nullable=True)
     method: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     path: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
     granted_by: Mapped[str] = mapped_column(sa.String(200))

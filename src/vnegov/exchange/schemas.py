@@ -93,7 +93,10 @@ class ServiceDetail(ServiceRead):
 
 class AccessRightCreate(Strict):
     service: str = Field(max_length=ID_MAX, description="VN/GOV/G12/DVC/traCuuHoSo/v1")
-    client: str = Field(max_length=ID_MAX, description="The client subsystem, VN/GOV/H24/LGSP")
+    client: str = Field(
+        max_length=ID_MAX,
+        description="The client subsystem (VN/GOV/H24/LGSP) or a group: global:<code>, local:<code>",
+    )
     method: str | None = Field(None, max_length=10, description="GET, POST, PUT, PATCH, DELETE; none: any")
     path: str | None = Field(None, max_length=1000, description="Path prefix starting with '/'; none: any")
 
@@ -185,3 +188,30 @@ class LogRecordRead(BaseModel):
 class LogPage(BaseModel):
     items: list[LogRecordRead]
     next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class GroupCreate(Strict):
+    """A group of client subsystems to grant access rights to at once."""
+
+    kind: Literal["global", "local"] = Field(
+        description="global: the platform operator's, for every provider; local: your member's own"
+    )
+    code: str = Field(max_length=255, description="e.g. 'mot-cua-cap-tinh'")
+    name: str = Field(min_length=1, max_length=300)
+    owner: str | None = Field(
+        None, max_length=ID_MAX, description="Local groups: the owning member, VN/GOV/H24"
+    )
+
+
+class GroupRead(BaseModel):
+    id: str = Field(description="How access rights name it: global:<code> or local:<code>")
+    kind: str
+    code: str
+    name: str
+    owner: str | None
+    members: list[str]
+    created_at: datetime
+
+
+class GroupMembership(Strict):
+    subsystem: str = Field(max_length=ID_MAX, description="VN/GOV/H24/MCDT")

@@ -48,7 +48,7 @@ from vnegov.exchange.identifiers import (
     parse_member,
     parse_service,
 )
-from vnegov.exchange.models import AccessRight, Member, Service, Subsystem
+from vnegov.exchange.models import AccessRight, Group, GroupMember, Member, Service, Subsystem
 from vnegov.kernel import audit, outbox
 from vnegov.kernel.clock import now
 from vnegov.kernel.context import Principal
@@ -198,14 +198,23 @@ def _service_fields(service: ServiceId, row: Service) -> dict[str, Any]:
     }
 
 
+def _right_client(session: Session, row: AccessRight) -> str:
+    if row.group_id is not None:
+        group = session.get(Group, row.group_id)
+        assert group is not None
+        return f"{group.kind}:{group.code}"
+    client = session.get(Subsystem, row.client_id)
+    assert client is not None
+    return str(_client_id(session, client))
+
+
 def _right_read(session: Session, row: AccessRight) -> schemas.AccessRightRead:
     service = session.get(Service, row.service_id)
-    client = session.get(Subsystem, row.client_id)
-    assert service is not None and client is not None
+    assert service is not None
     return schemas.AccessRightRead(
         id=row.id,
         service=str(_service_id(session, service)),
-        client=str(_client_id(session, client)),
+        client=_right_client(session, row),
         method=row.method,
         path=row.path,
         granted_by=row.granted_by,
@@ -457,24 +466,52 @@ def _check_path(path: str | None) -> str | None:
     return path
 
 
+GROUP_KINDS = ("global", "local")
+
+
+def group_row(session: Session, spec: str, provider: MemberId) -> Group | None:
+    """The group a client spec names: `global:<code>`, or `local:<code>` of the provider's member."""
+    kind, _, code = spec.partition(":")
+    if kind == "global":
+        return session.scalar(sa.select(Group).where(Group.kind == "global", Group.code == code))
+    owner = _member_row(session, provider)
+    if owner is None:
+        return None
+    return session.scalar(
+        sa.select(Group).where(Group.kind == "local", Group.code == code, Group.owner_member_id == owner.id)
+    )
+
+
+def _grantee(session: Session, spec: str, provider: MemberId) -> tuple[int | None, int | None, str]:
+    """(subsystem id, group id, display) of the client an access right names."""
+    if spec.partition(":")[0] in GROUP_KINDS:
+        group = group_row(session, spec, provider)
+        if group is None:
+            raise InvalidRegistryInput(f"group {spec} does not exist", field="client")
+        return None, group.id, spec
+    cid = parse_client(spec, field="client")
+    client = _subsystem_row(session, cid)
+    if client is None:
+        raise SubsystemNotFound(str(cid), field="client")
+    return client.id, None, str(cid)
+
+
 def grant_access(
     session: Session, *, actor: Principal, right_in: schemas.AccessRightCreate
 ) -> schemas.AccessRightRead:
+    """Let a client subsystem, or a group (`global:<code>`, `local:<code>`), call a service."""
     sid = parse_service(right_in.service, field="service")
-    cid = parse_client(right_in.client, field="client")
     _check_owner(actor, sid.provider.member, NotProvider)
     method = _check_method(right_in.method)
     path = _check_path(right_in.path)
     service = _service_row(session, sid)
     if service is None:
         raise ServiceNotFound(str(sid))
-    client = _subsystem_row(session, cid)
-    if client is None:
-        raise SubsystemNotFound(str(cid), field="client")
+    client_id, group_id, cid = _grantee(session, right_in.client, sid.provider.member)
     duplicate = session.scalar(
         sa.select(AccessRight.id).where(
             AccessRight.service_id == service.id,
-            AccessRight.client_id == client.id,
+            AccessRight.client_id == client_id if client_id else AccessRight.group_id == group_id,
             AccessRight.revoked_at.is_(None),
             AccessRight.method.is_(None) if method is None else AccessRight.method == method,
             AccessRight.path.is_(None) if path is None else AccessRight.path == path,
@@ -486,7 +523,8 @@ def grant_access(
         )
     row = AccessRight(
         service_id=service.id,
-        client_id=client.id,
+        client_id=client_id,
+        group_id=group_id,
         method=method,
         path=path,
         granted_by=actor.subject,
@@ -576,10 +614,11 @@ def access_check(session: Session, client: str, service: str, method: str, path:
     client_row = _subsystem_row(session, cid)
     if service_row is None or client_row is None:
         return False
+    groups = sa.select(GroupMember.group_id).where(GroupMember.subsystem_id == client_row.id)
     rights = session.execute(
         sa.select(AccessRight.method, AccessRight.path).where(
             AccessRight.service_id == service_row.id,
-            AccessRight.client_id == client_row.id,
+            sa.or_(AccessRight.client_id == client_row.id, AccessRight.group_id.in_(groups)),
             AccessRight.revoked_at.is_(None),
         )
     )
