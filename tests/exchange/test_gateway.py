@@ -441,3 +441,50 @@ def test_who_may_keep_groups(gw: GatewayEnv) -> None:
     )
     assert r.status_code == 201 and r.json()["owner"] == "VN/GOV/H24"
     assert "local:mine" in [g["id"] for g in gw.client.get(f"{API}/groups", headers=hanoi.headers).json()]
+
+
+# --------------------------------------------------------------------------- body logging
+
+
+def test_body_logging_full_metadata_and_off(gw: GatewayEnv, g22_operator: Caller) -> None:
+    from tests.conftest import _caller
+
+    setting = f"{API}/subsystems/{DVCQG}/body-logging"
+    try:
+        r = gw.client.put(setting, json={"body_logging": "full"}, headers=g22_operator.headers)
+        assert r.status_code == 200 and r.json()["body_logging"] == "full"
+        body = b'{"soDinhDanh":"001099012345"}'
+        r = gw.client.post(
+            ECHO, content=body, headers=gw.headers(HANOI, **{"Content-Type": "application/json"})
+        )
+        assert r.status_code == 200
+        record = _record(gw, r.headers["x-road-request-id"])
+        hanoi = _caller(gw.db, "H24", "Hanoi official")
+        bodies = gw.client.get(f"{API}/log/{record.sequence}/bodies", headers=hanoi.headers)
+        assert bodies.status_code == 200, bodies.text
+        assert base64.b64decode(bodies.json()["request_body_base64"]) == body
+        assert (
+            bodies.json()["matches_record"] is True
+            and bodies.json()["request_content_type"] == "application/json"
+        )
+        stranger = _caller(gw.db, "G12", "Ministry of Finance official")
+        assert (
+            gw.client.get(f"{API}/log/{record.sequence}/bodies", headers=stranger.headers).status_code == 404
+        )
+
+        assert (
+            gw.client.put(setting, json={"body_logging": "off"}, headers=g22_operator.headers).status_code
+            == 200
+        )
+        r = gw.client.post(ECHO, content=b"public", headers=gw.headers(HANOI))
+        assert r.status_code == 200 and _record(gw, r.headers["x-road-request-id"]) is None
+
+        r = gw.client.put(setting, json={"body_logging": "sometimes"}, headers=g22_operator.headers)
+        assert r.status_code == 422
+    finally:
+        gw.client.put(setting, json={"body_logging": "metadata"}, headers=g22_operator.headers)
+    r = gw.client.post(ECHO, content=b"again", headers=gw.headers(HANOI))
+    record = _record(gw, r.headers["x-road-request-id"])
+    assert record is not None
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    assert gw.client.get(f"{API}/log/{record.sequence}/bodies", headers=hanoi.headers).status_code == 404

@@ -289,3 +289,25 @@ def remove_group_member(
     owner: Owner = None,
 ) -> Any:
     return groups.remove_member(session, actor=actor, kind=kind, code=code, subsystem=subsystem, owner=owner)
+
+
+@router.get(
+    "/log/{sequence}/bodies",
+    response_model=schemas.LoggedBodies,
+    summary="The bodies of a call logged in full (for the calling or providing agency; audited)",
+)
+def logged_bodies(
+    sequence: Annotated[int, Path(ge=1)], session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    return logstore.read_bodies(session, actor=actor, sequence=sequence)
+
+
+@router.put(
+    "/subsystems/{subsystem:path}/body-logging",
+    response_model=schemas.SubsystemRead,
+    summary="What the message log keeps of calls to a subsystem's services: full, metadata or off",
+)
+def set_body_logging(
+    subsystem: str, body: schemas.BodyLoggingUpdate, session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    return service.set_body_logging(session, actor=actor, subsystem=subsystem, mode=body.body_logging)

@@ -58,6 +58,7 @@ class Route:
     rate_per_second: float | None
     quota_per_day: int | None
     rights: Mapping[str, tuple[Endpoint, ...]] = field(default_factory=dict)
+    body_logging: str = "metadata"  # the provider subsystem's choice: full, metadata, off
 
     def allows(self, client: str, method: str, path: str) -> bool:
         """May `client` call `method path` here? Dot segments are never allowed (no escaping a prefix)."""
@@ -165,6 +166,7 @@ def load_directory(session: Session) -> Directory:
             rate_per_second=svc.rate_per_second,
             quota_per_day=svc.quota_per_day,
             rights={c: tuple(e) for c, e in rights.get(svc.id, {}).items()},
+            body_logging=subsystems[svc.subsystem_id][1].body_logging,
         )
     by_member: dict[int, list[str]] = {}
     for cid, sub in subsystems.values():

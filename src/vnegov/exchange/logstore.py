@@ -9,8 +9,10 @@ checks every seal against the government CA.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import base64
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,18 +22,21 @@ from vnegov.exchange.messagelog import (
     ChainSeal,
     ChainTip,
     MessageLogEntry,
+    Persist,
     TrustCheck,
     VerificationReport,
+    body_hash,
     issued_by,
     seal_range,
     verify_log,
 )
-from vnegov.exchange.models import LogRecord, LogSeal
-from vnegov.exchange.schemas import LogPage, LogRecordRead
+from vnegov.exchange.models import LogBody, LogRecord, LogSeal
+from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
+from vnegov.kernel.errors import NotFound
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
 from vnegov.signing.crypto import timestamp_request
@@ -40,7 +45,16 @@ PAGE = 2000
 _FIELDS = [c.name for c in LogRecord.__table__.columns]
 
 
-def persister(db: Database) -> Callable[[list[MessageLogEntry]], None]:
+class Bodies(NamedTuple):
+    """What a call's record keeps when its provider subsystem logs bodies in full."""
+
+    request_body: bytes
+    response_body: bytes
+    request_content_type: str
+    response_content_type: str
+
+
+def persister(db: Database) -> Persist:
     """The `persist` callable for `GroupCommitLog`: the whole batch in one durable transaction.
 
     This is the gateway's hot write path, so rows go to the driver's executemany as plain tuples
@@ -59,10 +73,17 @@ def persister(db: Database) -> Callable[[list[MessageLogEntry]], None]:
             return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
         return value
 
-    def persist(batch: list[MessageLogEntry]) -> None:
+    def persist(batch: list[MessageLogEntry], attachments: list[Bodies | None] | None = None) -> None:
         rows = [tuple(stored(getattr(e, k)) for k in _FIELDS) for e in batch]
         with db.transaction() as session:
             session.connection().exec_driver_sql(sql, rows)
+            bodies = [
+                {"sequence": e.sequence, **b._asdict()}
+                for e, b in zip(batch, attachments or (), strict=False)
+                if b is not None
+            ]
+            if bodies:
+                session.execute(sa.insert(LogBody), bodies)
 
     return persist
 
@@ -272,3 +293,33 @@ def search(
             after={"sequences": revealed[:200], "fields": ["user_id"]},
         )
     return LogPage(items=items, next_before=rows[-1].sequence if len(rows) == limit else None)
+
+
+def read_bodies(session: Session, *, actor: Principal, sequence: int) -> LoggedBodies:
+    """A call's logged bodies, for the calling or providing agency (or an auditor); the read is audited."""
+    record = session.get(LogRecord, sequence)
+    prefixes = _agency_prefixes(actor)
+    visible = record is not None and (
+        prefixes is None or any(record.client.startswith(p) or record.service.startswith(p) for p in prefixes)
+    )
+    bodies = session.get(LogBody, sequence) if visible else None
+    if record is None or bodies is None:
+        raise NotFound(f"no logged bodies for record {sequence}", sequence=sequence)
+    audit.record(
+        session,
+        actor=actor,
+        action="personal_data.read",
+        object_type="exchange_log_record",
+        object_id=str(sequence),
+        after={"fields": ["request_body", "response_body"]},
+    )
+    request, response = bytes(bodies.request_body), bytes(bodies.response_body)
+    return LoggedBodies(
+        sequence=sequence,
+        request_body_base64=base64.b64encode(request).decode(),
+        response_body_base64=base64.b64encode(response).decode(),
+        request_content_type=bodies.request_content_type,
+        response_content_type=bodies.response_content_type,
+        matches_record=body_hash(request) == record.request_hash
+        and body_hash(response) == record.response_hash,
+    )

@@ -64,6 +64,9 @@ class Subsystem(Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the message log keeps of calls to this subsystem's services: "full" (bodies too),
+    # "metadata" (the record with body hashes), "off" (no record; for public data only).
+    body_logging: Mapped[str] = mapped_column(sa.String(10), default="metadata", server_default="metadata")
 
     __table_args__ = (sa.UniqueConstraint("member_id", "code", name="uq_exchange_subsystem_code"),)
 
@@ -203,6 +206,41 @@ class LogRecord(Base):
     previous_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class LogBody(Base):
+    """The bodies of a logged call whose provider subsystem logs in full (nội dung thông điệp).
+
+    Written in the same transaction as its `LogRecord`; its hashes are the record's, so an edited body
+    is detected by comparing them.
+    """
+
+    __tablename__ = "exchange_log_body"
+
+    sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    request_body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    response_body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    request_content_type: Mapped[str] = mapped_column(sa.String(200))
+    response_content_type: Mapped[str] = mapped_column(sa.String(200))
+
+
+class LogArchive(Base):
+    """A range of the message log moved to an archive file (lưu trữ nhật ký) after its retention period.
+
+    The database keeps where the range ends (`last_sequence`, `last_hash`): verification of what remains
+    starts there, and the archive file verifies on its own from `anchor_*`.
+    """
+
+    __tablename__ = "exchange_log_archive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_sequence: Mapped[int] = mapped_column(sa.BigInteger)
+    last_sequence: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    records: Mapped[int] = mapped_column(sa.BigInteger)
+    file_name: Mapped[str] = mapped_column(sa.String(500))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LogSeal(Base):

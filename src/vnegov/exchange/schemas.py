@@ -43,13 +43,23 @@ class SubsystemCreate(Strict):
     name: str = Field(min_length=1, max_length=300)
 
 
+BodyLogging = Literal["full", "metadata", "off"]
+
+
 class SubsystemRead(BaseModel):
     id: str = Field(description="VN/GOV/G12/DVC")
     member: str
     code: str
     name: str
     status: str
+    body_logging: str = Field("metadata", description="What the log keeps of calls to its services")
     created_at: datetime
+
+
+class BodyLoggingUpdate(Strict):
+    body_logging: BodyLogging = Field(
+        description="full: bodies too; metadata: the record with body hashes; off: no record (public data)"
+    )
 
 
 class ServiceCreate(Strict):
@@ -215,3 +225,14 @@ class GroupRead(BaseModel):
 
 class GroupMembership(Strict):
     subsystem: str = Field(max_length=ID_MAX, description="VN/GOV/H24/MCDT")
+
+
+class LoggedBodies(BaseModel):
+    """The bodies of a call logged in full, as stored with its record (base64)."""
+
+    sequence: int
+    request_body_base64: str
+    response_body_base64: str
+    request_content_type: str
+    response_content_type: str
+    matches_record: bool = Field(description="Their SHA-256 hashes equal the chained record's")

@@ -179,6 +179,7 @@ def _subsystem_read(client: ClientId, row: Subsystem) -> schemas.SubsystemRead:
         code=row.code,
         name=row.name,
         status=row.status,
+        body_logging=row.body_logging or "metadata",
         created_at=row.created_at,
     )
 
@@ -372,6 +373,31 @@ def register_subsystem(
         after=read.model_dump(mode="json"),
     )
     return read
+
+
+def set_body_logging(
+    session: Session, *, actor: Principal, subsystem: str, mode: str
+) -> schemas.SubsystemRead:
+    """What the message log keeps of calls to this subsystem's services (its member decides)."""
+    cid = parse_client(subsystem, field="subsystem")
+    _check_owner(actor, cid.member)
+    row = _subsystem_row(session, cid)
+    if row is None:
+        raise SubsystemNotFound(str(cid), field="subsystem")
+    before = row.body_logging
+    row.body_logging = mode
+    session.flush()
+    session.info[REGISTRY_CHANGED] = True
+    audit.record(
+        session,
+        actor=actor,
+        action="exchange.subsystem.body_logging",
+        object_type="exchange_subsystem",
+        object_id=str(cid),
+        before={"body_logging": before},
+        after={"body_logging": mode},
+    )
+    return _subsystem_read(cid, row)
 
 
 def _check_url(url: str) -> str:

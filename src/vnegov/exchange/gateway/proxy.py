@@ -52,6 +52,7 @@ from vnegov.exchange.gateway.tls import Peer, PeerRefused
 from vnegov.exchange.gateway.tokens import InvalidToken
 from vnegov.exchange.gateway.upstream import HOP_BY_HOP, Upstream, UpstreamTimeout, UpstreamUnreachable
 from vnegov.exchange.identifiers import ClientId, InvalidIdentifier, check_part, parse_client, parse_dstcode
+from vnegov.exchange.logstore import Bodies
 from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
 from vnegov.kernel.clock import VN_TZ
 
@@ -414,7 +415,9 @@ class Call:
                 p for p in query.split("&") if p and not p.startswith(("dstcode=", "providerurl="))
             )
         url = route.upstream_url.rstrip("/") + sub_path + (f"?{query}" if query else "")
-        await self._deliver(self.gw.upstream, url, body, timeout, user_id, issue)
+        await self._deliver(
+            self.gw.upstream, url, body, timeout, user_id, issue, body_logging=route.body_logging
+        )
 
     async def relay(self, address: str, provider: ClientId, rest: list[str]) -> None:
         """Hand the call to the next gateway over mutual TLS; the provider's gateway checks the right."""
@@ -471,6 +474,7 @@ class Call:
         issue: str,
         *,
         relayed: bool = False,
+        body_logging: str = "metadata",
     ) -> None:
         """Send, log the exchange durably, then answer (the provider's or next gateway's answer)."""
         request_time = datetime.now(UTC)
@@ -488,8 +492,17 @@ class Call:
         # From another gateway: its error type and the service it resolved; never from a provider.
         downstream = {k.lower(): v for k, v in out_headers if relayed and k.lower() in RELAYED}
         logged_service = downstream.get("x-road-service") or self.service or ""
-        await self._log(logged_service, body, out_body, status, request_time, response_time, user_id, issue)
-        self.gw.note_logged()
+        if body_logging != "off":  # "off": the provider declared this public data not worth a record
+            bodies = None
+            if body_logging == "full":
+                content_type = {k.lower(): v for k, v in out_headers}.get("content-type", "")
+                bodies = Bodies(
+                    body, out_body, self.headers.get("content-type", "")[:200], content_type[:200]
+                )
+            await self._log(
+                logged_service, body, out_body, status, request_time, response_time, user_id, issue, bodies
+            )
+            self.gw.note_logged()
         observe(
             self.service or "unknown",
             str(status) if failure is None else failure.kind.code,
@@ -554,12 +567,14 @@ class Call:
         response_time: datetime,
         user_id: str,
         issue: str,
+        bodies: Bodies | None = None,
     ) -> None:
         log = self.gw.log
         if log is None:
             raise GatewayError(E.LOGGING_FAILED, "the message log is not running")
         try:
             await log.write(
+                attachment=bodies,
                 message_id=self.message_id,
                 query_id=self.request_id,
                 client=self.client,

@@ -30,8 +30,12 @@ from typing import Any
 
 from vnegov.exchange.messagelog.records import GENESIS, ChainTip, MessageLogEntry, next_entry
 
-Persist = Callable[[list[MessageLogEntry]], None]
-"""Store a batch of chained entries durably, all or nothing; raise if it was not stored."""
+Persist = Callable[..., None]
+"""Store a batch of chained entries durably, all or nothing; raise if it was not stored.
+
+Called as `persist(entries)`, or `persist(entries, attachments)` when some record came with an
+attachment (e.g. the bodies to keep with it): a list parallel to `entries`, None where there is none.
+"""
 
 
 class LogClosed(RuntimeError):
@@ -67,6 +71,7 @@ class _Item:
     fields: dict[str, Any]
     future: Future[MessageLogEntry] | None = None
     waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[MessageLogEntry]] | None = None
+    attachment: Any = None
 
 
 def _settle(outcomes: list[tuple[asyncio.Future[MessageLogEntry], MessageLogEntry | BaseException]]) -> None:
@@ -118,7 +123,9 @@ class GroupCommitLog:
 
     # ----------------------------------------------------------------------------- callers
 
-    def append(self, *, timeout: float | None = None, **fields: Any) -> Future[MessageLogEntry]:
+    def append(
+        self, *, timeout: float | None = None, attachment: Any = None, **fields: Any
+    ) -> Future[MessageLogEntry]:
         """Queue a record (every `MessageLogEntry` field but `sequence`, `previous_hash`, `hash`).
 
         The future resolves to the chained entry once its batch is persisted, or fails with
@@ -131,7 +138,7 @@ class GroupCommitLog:
                 raise LogClosed("the message log is closed")
             self._in_flight += 1
         try:
-            self._queue.put(_Item(fields, future=future), timeout=timeout)
+            self._queue.put(_Item(fields, future=future, attachment=attachment), timeout=timeout)
         except queue.Full:
             raise LogOverloaded(f"the message log queue stayed full for {timeout} s") from None
         finally:
@@ -141,7 +148,7 @@ class GroupCommitLog:
                     self._state.notify_all()
         return future
 
-    async def write(self, **fields: Any) -> MessageLogEntry:
+    async def write(self, *, attachment: Any = None, **fields: Any) -> MessageLogEntry:
         """`append` for a coroutine: wait (without blocking the event loop) until the record is durable.
 
         A whole batch's waiters on one event loop are woken by one cross-thread call, not one each.
@@ -153,7 +160,7 @@ class GroupCommitLog:
             if self._closed:
                 raise LogClosed("the message log is closed")
             try:
-                self._queue.put_nowait(_Item(fields, waiter=(loop, waiter)))
+                self._queue.put_nowait(_Item(fields, waiter=(loop, waiter), attachment=attachment))
             except queue.Full:
                 raise LogOverloaded("the message log queue is full") from None
         return await waiter
@@ -246,8 +253,12 @@ class GroupCommitLog:
         if not entries:
             return
         started = time.perf_counter()
+        attachments = [item.attachment for item in owners]
         try:
-            self._persist(entries)
+            if any(a is not None for a in attachments):
+                self._persist(entries, attachments)
+            else:
+                self._persist(entries)
         except Exception as exc:
             elapsed = time.perf_counter() - started
             with self._stats_lock:
