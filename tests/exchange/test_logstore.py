@@ -111,3 +111,69 @@ def test_edits_and_deletions_are_named(log_db, tmp_path: Path) -> None:  # type:
     r = _cli(url, tmp_path)
     assert r.returncode == 1
     assert "123" in r.stdout and "200" in r.stdout
+
+
+def _archive_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "VNEGOV_DATABASE_URL": url,
+        "VNEGOV_DATA_DIR": str(tmp_path),
+        "VNEGOV_SIGNING__KEY_PASSPHRASE": PASSPHRASE,
+        "VNEGOV_LOG_JSON": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "vnegov.cli.main", "exchange", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def test_archiving_moves_sealed_ranges_and_both_parts_verify(log_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    db, url, ctx = log_db
+    _write(db, 300)
+    logstore.seal_pending(db, ctx, OPERATOR)
+    _write(db, 50, start=300)  # not sealed yet: stays in the database
+    result = logstore.archive(db, tmp_path / "archive", older_than=datetime.now(UTC) + timedelta(days=1))
+    assert result is not None and (result.first_sequence, result.last_sequence, result.records) == (
+        1,
+        300,
+        300,
+    )
+    assert (
+        logstore.archive(db, tmp_path / "archive", older_than=datetime.now(UTC) + timedelta(days=1)) is None
+    )
+    report = logstore.verify(db, ctx)  # what remains starts where the archive ended
+    assert report.ok, report.lines()
+    assert (report.first_sequence, report.last_sequence) == (301, 350)
+    archived = logstore.verify_archive(result.path, logstore.platform_trust(db, ctx))
+    assert archived.ok and archived.entries == 300 and archived.sealed_through == 300, archived.lines()
+    # sealing after an archive continues from its end, not from record 1
+    seal = logstore.seal_pending(db, ctx, OPERATOR)
+    assert seal is not None and (seal.first_sequence, seal.last_sequence) == (301, 350)
+    r = _archive_cli(url, tmp_path, "verify-archive", str(result.path))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_an_edited_archive_is_named(log_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+    from datetime import UTC, datetime, timedelta
+
+    db, url, ctx = log_db
+    _write(db, 120)
+    logstore.seal_pending(db, ctx, OPERATOR)
+    result = logstore.archive(db, tmp_path / "archive", older_than=datetime.now(UTC) + timedelta(days=1))
+    assert result is not None
+    lines = gzip.decompress(result.path.read_bytes()).splitlines()
+    lines[42] = lines[42].replace(b'"status":200', b'"status":500')
+    tampered = tmp_path / "archive" / result.path.name
+    tampered.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    report = logstore.verify_archive(tampered, logstore.platform_trust(db, ctx))
+    assert not report.ok
+    assert (ProblemCode.EDITED, 42) in {(p.code, p.sequence) for p in report.errors}
+    r = _archive_cli(url, tmp_path, "verify-archive", str(tampered))
+    assert r.returncode == 1

@@ -1,7 +1,10 @@
-"""`vnegov exchange ...`: seal and verify the message log."""
+"""`vnegov exchange ...`: seal, verify and archive the message log."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,3 +40,42 @@ def seal_log(
     principal = Principal(subject="system:exchange", agency_code=operator)
     seal = logstore.seal_pending(open_database(), SigningContext.from_settings(get_settings()), principal)
     console.print(f"sealed {seal.first_sequence}–{seal.last_sequence}" if seal else "nothing to seal")
+
+
+@app.command("archive-log")
+def archive_log(
+    older_than_days: Annotated[int, typer.Option(min=0, help="Archive sealed records older than this")] = 90,
+    to: Annotated[
+        Path | None, typer.Option(help="Directory for archive files (default: exchange.archive_dir)")
+    ] = None,
+) -> None:
+    """Move sealed records older than the retention period to a verifiable archive file."""
+    settings = get_settings()
+    directory = to or settings.exchange.archive_dir or settings.data_dir / "archive"
+    older_than = datetime.now(UTC) - timedelta(days=older_than_days)
+    result = logstore.archive(open_database(), directory, older_than=older_than)
+    if result is None:
+        console.print("nothing to archive")
+        return
+    console.print(
+        f"archived records {result.first_sequence}–{result.last_sequence} ({result.records}) "
+        f"to {result.path} (SHA-256 {result.sha256})"
+    )
+
+
+@app.command("verify-archive")
+def verify_archive(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Check an archive file on its own (chain and seals) and against the database's record of it."""
+    db = open_database()
+    ctx = SigningContext.from_settings(get_settings())
+    report = logstore.verify_archive(path, logstore.platform_trust(db, ctx))
+    for line in report.lines():
+        console.print(line, markup=False, highlight=False)
+    known = logstore.archived_files(db)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.name in known and known[path.name] != digest:
+        console.print(
+            f"the file's SHA-256 {digest} is not the one recorded when it was written", markup=False
+        )
+        raise typer.Exit(1)
+    raise typer.Exit(0 if report.ok else 1)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api, cli, demo, views
+from vnegov.exchange import api, cli, demo, logstore, views
 from vnegov.exchange.gateway.proxy import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
@@ -27,7 +28,17 @@ def setup(app: FastAPI, settings: Settings, db: Database) -> None:
 def jobs(app: FastAPI) -> list[Job]:
     gateway: Gateway = app.state.gateway
     ctx = getattr(app.state, "signing", None)
-    return [Job("seal-message-log", gateway.config.seal_interval_seconds, lambda: gateway.seal(ctx))]
+    jobs = [Job("seal-message-log", gateway.config.seal_interval_seconds, lambda: gateway.seal(ctx))]
+    config = gateway.config
+    if config.archive_dir is not None:
+        archive_dir = config.archive_dir
+
+        def archive_old() -> None:
+            older_than = datetime.now(UTC) - timedelta(days=config.log_retention_days)
+            logstore.archive(gateway.db, archive_dir, older_than=older_than)
+
+        jobs.append(Job("archive-message-log", 3600, archive_old))
+    return jobs
 
 
 async def shutdown(app: FastAPI) -> None:

@@ -10,10 +10,16 @@ checks every seal against the government CA.
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -30,7 +36,7 @@ from vnegov.exchange.messagelog import (
     seal_range,
     verify_log,
 )
-from vnegov.exchange.models import LogBody, LogRecord, LogSeal
+from vnegov.exchange.models import LogArchive, LogBody, LogRecord, LogSeal
 from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
@@ -158,6 +164,7 @@ def seal_pending(db: Database, ctx: SigningContext, operator: Principal) -> Chai
     """
     with db.read() as session:
         last = session.scalar(sa.select(sa.func.max(LogSeal.last_sequence))) or 0
+    last = max(last, archive_anchor(db).sequence)  # archived seals are no longer in the table
     head = next(iter_entries(db, after=stored_tip(db).sequence - 1, page=1), None)
     if head is None or head.sequence <= last:
         return None
@@ -190,8 +197,17 @@ def platform_trust(db: Database, ctx: SigningContext) -> TrustCheck:
 
 
 def verify(db: Database, ctx: SigningContext) -> VerificationReport:
-    """Stream the stored log and its seals; name every edited, deleted or reordered record."""
-    return verify_log(iter_entries(db), iter_seals(db), trusted_check=platform_trust(db, ctx))
+    """Stream the stored log and its seals; name every edited, deleted or reordered record.
+
+    After archiving, the check starts where the last archive ended (its files verify on their own).
+    """
+    anchor = archive_anchor(db)
+    return verify_log(
+        iter_entries(db, after=anchor.sequence),
+        iter_seals(db),
+        trusted_check=platform_trust(db, ctx),
+        anchor=anchor,
+    )
 
 
 # --------------------------------------------------------------------------- search (who may see what)
@@ -323,3 +339,163 @@ def read_bodies(session: Session, *, actor: Principal, sequence: int) -> LoggedB
         matches_record=body_hash(request) == record.request_hash
         and body_hash(response) == record.response_hash,
     )
+
+
+# --------------------------------------------------------------------------- retention and archives
+
+ARCHIVE_FORMAT = "vnegov-messagelog-archive"
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    path: Path
+    first_sequence: int
+    last_sequence: int
+    records: int
+    sha256: str
+
+
+def archive_anchor(db: Database) -> ChainTip:
+    """Where the records still in the database start: the last archived record (or the genesis)."""
+    with db.read() as session:
+        row = session.execute(
+            sa.select(LogArchive.last_sequence, LogArchive.last_hash)
+            .order_by(LogArchive.last_sequence.desc())
+            .limit(1)
+        ).first()
+    return ChainTip(row.last_sequence, row.last_hash) if row else GENESIS
+
+
+def _archive_cut(db: Database, older_than: datetime) -> int | None:
+    """The end of the newest seal whose head record is older than `older_than`: archives end on a seal,
+    so each archive verifies on its own."""
+    with db.read() as session:
+        return session.scalar(
+            sa.select(sa.func.max(LogSeal.last_sequence))
+            .join(LogRecord, LogRecord.sequence == LogSeal.last_sequence)
+            .where(LogRecord.request_time < _aware(older_than))
+        )
+
+
+def archive(db: Database, directory: Path, *, older_than: datetime) -> ArchiveResult | None:
+    """Move sealed records older than `older_than` (with their seals and bodies) to a gzip JSON-lines
+    file in `directory`, then delete them from the database. None when there is nothing to move.
+
+    The file is written and synced before anything is deleted; its SHA-256 and the range it holds
+    stay in the database (`LogArchive`), and `verify` starts after it.
+    """
+    anchor = archive_anchor(db)
+    cut = _archive_cut(db, older_than)
+    if cut is None or cut <= anchor.sequence:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"messagelog-{anchor.sequence + 1:012d}-{cut:012d}.jsonl.gz"
+    final, temporary = directory / name, directory / f".{name}.tmp"
+    count = 0
+    with temporary.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        header = {
+            "format": ARCHIVE_FORMAT,
+            "version": 1,
+            "anchor": {"sequence": anchor.sequence, "hash": anchor.hash},
+            "first_sequence": anchor.sequence + 1,
+            "last_sequence": cut,
+        }
+        out.write(orjson.dumps(header) + b"\n")
+        for entry in iter_entries(db, after=anchor.sequence):
+            if entry.sequence > cut:
+                break
+            out.write(orjson.dumps({"record": entry.to_dict()}) + b"\n")
+            count += 1
+        for seal in iter_seals(db):
+            if anchor.sequence < seal.last_sequence <= cut:
+                out.write(orjson.dumps({"seal": _seal_dict(seal)}) + b"\n")
+        with db.read() as session:
+            for body in session.scalars(
+                sa.select(LogBody).where(LogBody.sequence > anchor.sequence, LogBody.sequence <= cut)
+            ):
+                out.write(orjson.dumps({"bodies": _bodies_dict(body)}) + b"\n")
+    with temporary.open("rb") as fh:
+        os.fsync(fh.fileno())
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    os.replace(temporary, final)
+    directory_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(directory_fd)  # the rename itself is durable before the records are deleted
+    finally:
+        os.close(directory_fd)
+    with db.read() as session:
+        last_hash = session.scalar(sa.select(LogRecord.hash).where(LogRecord.sequence == cut))
+    assert last_hash is not None
+    with db.transaction() as session:
+        session.add(
+            LogArchive(
+                first_sequence=anchor.sequence + 1,
+                last_sequence=cut,
+                last_hash=last_hash,
+                records=count,
+                file_name=name,
+                sha256=digest,
+            )
+        )
+        session.execute(sa.delete(LogBody).where(LogBody.sequence <= cut))
+        session.execute(sa.delete(LogRecord).where(LogRecord.sequence <= cut))
+        session.execute(sa.delete(LogSeal).where(LogSeal.last_sequence <= cut))
+    return ArchiveResult(final, anchor.sequence + 1, cut, count, digest)
+
+
+def _seal_dict(seal: ChainSeal) -> dict[str, Any]:
+    return {
+        "first_sequence": seal.first_sequence,
+        "last_sequence": seal.last_sequence,
+        "head_hash": seal.head_hash,
+        "signature": base64.b64encode(seal.signature).decode(),
+        "certificate": base64.b64encode(seal.certificate).decode(),
+        "timestamp": base64.b64encode(seal.timestamp).decode(),
+        "version": seal.version,
+    }
+
+
+def _bodies_dict(body: LogBody) -> dict[str, Any]:
+    return {
+        "sequence": body.sequence,
+        "request_body": base64.b64encode(bytes(body.request_body)).decode(),
+        "response_body": base64.b64encode(bytes(body.response_body)).decode(),
+        "request_content_type": body.request_content_type,
+        "response_content_type": body.response_content_type,
+    }
+
+
+def verify_archive(path: Path, trusted_check: TrustCheck | None) -> VerificationReport:
+    """Check an archive file on its own: its chain from its anchor, and its seals."""
+    with gzip.open(path, "rb") as fh:
+        header = orjson.loads(fh.readline())
+        if header.get("format") != ARCHIVE_FORMAT:
+            raise ValueError(f"{path} is not a message log archive")
+        anchor = ChainTip(header["anchor"]["sequence"], header["anchor"]["hash"])
+        entries: list[MessageLogEntry] = []
+        seals: list[ChainSeal] = []
+        for line in fh:
+            item = orjson.loads(line)
+            if "record" in item:
+                entries.append(MessageLogEntry.from_dict(item["record"]))
+            elif "seal" in item:
+                s = item["seal"]
+                seals.append(
+                    ChainSeal(
+                        first_sequence=s["first_sequence"],
+                        last_sequence=s["last_sequence"],
+                        head_hash=s["head_hash"],
+                        signature=base64.b64decode(s["signature"]),
+                        certificate=base64.b64decode(s["certificate"]),
+                        timestamp=base64.b64decode(s["timestamp"]),
+                        version=s["version"],
+                    )
+                )
+    return verify_log(entries, seals, trusted_check=trusted_check, anchor=anchor)
+
+
+def archived_files(db: Database) -> dict[str, str]:
+    """The archive files written so far and the SHA-256 each had when it was written."""
+    with db.read() as session:
+        rows = session.execute(sa.select(LogArchive.file_name, LogArchive.sha256)).all()
+        return {name: digest for name, digest in rows}

@@ -73,6 +73,10 @@ class ExchangeSettings(BaseModel):
     )
     tls_ca_file: Path | None = Field(None, description="The national CA certificate(s) that gateways trust")
     crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
+    archive_dir: Path | None = Field(
+        None, description="Where old message log ranges are archived; none: kept"
+    )
+    log_retention_days: int = Field(90, ge=1, description="Sealed log records older than this are archived")
 
 
 class Settings(BaseSettings):
