@@ -138,3 +138,85 @@ def test_the_health_check_covers_database_keys_time_stamping_and_log(gw: Gateway
     finally:
         gateway.config.timestamp_grace_seconds = grace
         gateway.seal_failure, gateway._oldest_unsealed = failure, oldest
+
+
+def _signed_in(gw: GatewayEnv, agency: str, roles: tuple[str, ...] = ()) -> str:
+    """Sign in on the pages; returns the CSRF token of the administration page."""
+    import re
+
+    who = _caller(gw.db, agency, f"{agency} official", roles)
+    r = gw.client.post(
+        "/login", data={"api_key": who.token, "next": "/exchange/manage"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    page = gw.client.get("/exchange/manage")
+    assert page.status_code == 200
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_an_agency_manages_its_systems_services_and_rights_on_the_page(gw: GatewayEnv) -> None:
+    csrf = _signed_in(gw, "H24")
+    try:
+        r = gw.client.post(
+            "/exchange/manage/register-subsystem",
+            data={"csrf": csrf, "subsystem": "VN/GOV/H24/HOTICH", "name": "Hộ tịch Hà Nội"},
+        )
+        assert r.status_code == 200 and "Đã đăng ký hệ thống" in r.text
+        r = gw.client.post(
+            "/exchange/manage/register-service",
+            data={
+                "csrf": csrf,
+                "service": "VN/GOV/H24/HOTICH/traCuu/v1",
+                "title": "Tra cứu",
+                "upstream_url": "http://vnegov.test/api/v1/exchange/demo/echo",
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = gw.client.post(
+            "/exchange/manage/grant",
+            data={
+                "csrf": csrf,
+                "service": "VN/GOV/H24/HOTICH/traCuu/v1",
+                "client": HCMC_CLIENT,
+                "method": "GET",
+                "path": "/ho-so",
+            },
+        )
+        assert r.status_code == 200 and "/ho-so" in r.text
+        assert (
+            gw.client.get(
+                "/r1/VN/GOV/H24/HOTICH/traCuu/v1/ho-so/1", headers=gw.headers(HCMC_CLIENT)
+            ).status_code
+            == 200
+        )
+        # credentials: the secret is shown once, on this answer only
+        r = gw.client.post(
+            "/exchange/manage/issue-credentials", data={"csrf": csrf, "subsystem": "VN/GOV/H24/HOTICH"}
+        )
+        assert r.status_code == 201 and 'id="issued-secret"' in r.text
+        assert 'id="issued-secret"' not in gw.client.get("/exchange/manage").text
+        # another agency's system: refused, named
+        r = gw.client.post(
+            "/exchange/manage/register-subsystem",
+            data={"csrf": csrf, "subsystem": "VN/GOV/H29/X", "name": "x"},
+        )
+        assert r.status_code == 403 and 'role="alert"' in r.text
+        # a form without its CSRF token is refused
+        r = gw.client.post(
+            "/exchange/manage/register-subsystem", data={"subsystem": "VN/GOV/H24/Y", "name": "y"}
+        )
+        assert r.status_code in (400, 403)
+        assert (
+            gw.client.post(
+                "/exchange/manage/grant",
+                data={"csrf": csrf, "service": "VN/GOV/H24/HOTICH/traCuu/v1", "client": "not an id"},
+            ).status_code
+            == 422
+        )
+    finally:
+        gw.client.post("/logout")
+
+
+HCMC_CLIENT = "VN/GOV/H29/LGSP"

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api, cli, demo, logstore, views
+from vnegov.exchange import api, cli, demo, logstore, manage, views
 from vnegov.exchange.gateway.proxy import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
@@ -55,12 +55,13 @@ COMPONENT = ComponentSpec(
     migrations=HERE / "migrations",
     partial=True,  # groups, body logging modes, retention, opmon records and admin forms come next
     api_router=api.router,
-    extra_routers=(demo.router,),
+    extra_routers=(demo.router, manage.router),
     views_router=views.router,
     templates=HERE / "templates",
     nav=(
         ("/exchange", "Danh bạ trao đổi dữ liệu", "Data exchange directory"),
         ("/exchange/log", "Nhật ký trao đổi", "Message log"),
+        ("/exchange/manage", "Quản trị kết nối", "Exchange administration"),
     ),
     seed=seed,
     setup=setup,
