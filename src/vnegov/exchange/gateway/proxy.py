@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import hashlib
 import time
 import uuid
@@ -33,9 +32,9 @@ from urllib.parse import parse_qs, unquote
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vnegov.exchange import credentials
-from vnegov.exchange.directory import Directory, Endpoint, Route
+from vnegov.exchange.directory import Directory, Route
 from vnegov.exchange.gateway import errors as E
+from vnegov.exchange.gateway import metadata, token_endpoint
 from vnegov.exchange.gateway.errors import GatewayError
 from vnegov.exchange.gateway.http import (
     JSON,
@@ -75,116 +74,15 @@ class GatewayRouter:
             path: str = scope["path"]
             if path.startswith("/r1/"):
                 if path in ("/r1/listClients", "/r1/listClients/"):
-                    return await self.list_clients(scope, send)
+                    return await metadata.list_clients(self.gw, scope, send)
                 return await Call(self.gw, scope, receive, send, lgsp=False).run()
             if path.startswith(LGSP_PREFIX):
                 return await Call(self.gw, scope, receive, send, lgsp=True).run()
             if path == "/token":
-                return await self.token(scope, receive, send)
+                return await token_endpoint.token(self.gw, scope, receive, send)
             if path == "/listClients":
-                return await self.list_clients(scope, send)
+                return await metadata.list_clients(self.gw, scope, send)
         await self.app(scope, receive, send)
-
-    # ------------------------------------------------------------------ POST /token
-
-    async def token(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {"cache-control": "no-store", "pragma": "no-cache"}
-        if scope["method"] != "POST":
-            await respond_json(
-                send,
-                405,
-                {"error": "invalid_request", "error_description": "use POST"},
-                [("allow", "POST"), *headers.items()],
-            )
-            return
-        try:
-            body = await read_body(receive, 16 * 1024)
-        except ClientGone:
-            return
-        form = {k: v[0] for k, v in parse_qs((body or b"").decode("utf-8", "replace")).items()}
-        client_id, secret = _basic(request_headers(scope).get("authorization", ""))
-        client_id = client_id or form.get("client_id", "")
-        secret = secret or form.get("client_secret", "")
-        if form.get("grant_type") != "client_credentials":
-            await respond_json(
-                send,
-                400,
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "grant_type must be client_credentials",
-                },
-                headers.items(),
-            )
-            return
-        await self.gw.ensure_started()
-        client = None
-        if client_id and secret:
-            client = await self.gw.run_db(credentials.authenticate, client_id, secret)
-        if client is None:
-            await self.gw.security_event(
-                scope,
-                E.CLIENT_AUTH,
-                "token endpoint: invalid client credentials",
-                client=client_id[:64] or None,
-            )
-            await respond_json(
-                send,
-                401,
-                {"error": "invalid_client", "error_description": "unknown client or wrong secret"},
-                [("www-authenticate", 'Basic realm="vnegov-exchange"'), *headers.items()],
-            )
-            return
-        token, ttl = self.gw.tokens.issue(client, client_id)
-        await respond_json(
-            send,
-            200,
-            {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "client": client},
-            headers.items(),
-        )
-
-    # ------------------------------------------------------------------ GET /listClients
-
-    async def list_clients(self, scope: Scope, send: Send) -> None:
-        query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
-        govstack = "instanceId" in query
-        instance = query.get("instanceId") or query.get("xRoadInstance") or self.gw.settings.instance
-        directory = await self.gw.directory()
-        out: list[dict[str, Any]] = []
-        for entry in directory.members:
-            m = entry.member
-            if m.instance != instance:
-                continue
-            if govstack:
-                base = {"instanceId": m.instance, "memberClass": m.member_class, "memberCode": m.member_code}
-                out.append({"name": entry.name, "id": {"objectType": "MEMBER", **base}})
-                out.extend(
-                    {"name": entry.name, "id": {"objectType": "APPLICATION", **base, "applicationCode": s}}
-                    for s in entry.subsystems
-                )
-            else:
-                base = {
-                    "xroad_instance": m.instance,
-                    "member_class": m.member_class,
-                    "member_code": m.member_code,
-                }
-                out.append({"id": {"object_type": "MEMBER", **base}, "name": entry.name})
-                out.extend(
-                    {"id": {"object_type": "SUBSYSTEM", **base, "subsystem_code": s}, "name": entry.name}
-                    for s in entry.subsystems
-                )
-        await respond_json(send, 200, {"member": out})
-
-
-def _basic(header: str) -> tuple[str, str]:
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return "", ""
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    user, _, password = decoded.partition(":")
-    return unquote(user), unquote(password)
 
 
 class Call:
@@ -601,59 +499,15 @@ class Call:
         if self.method != "GET":
             raise GatewayError(E.BAD_METHOD, f"{method} answers GET only")
         self.service = f"{provider}/{method}"
-        services = directory.services_of(provider)
         if method == "getOpenAPI":
             query = parse_qs(self.scope["query_string"].decode("latin-1"))
-            code = (query.get("serviceCode") or [""])[0]
-            if not code:
-                raise GatewayError(
-                    E.BAD_IDENTIFIER, "the serviceCode parameter is required", field="serviceCode"
-                )
-            chosen = [r for r in services if r.service.service_code.lower() == code.lower()]
-            document = next((r.openapi_document() for r in chosen if r.openapi), None)
-            if document is None:
-                raise GatewayError(
-                    E.NOT_FOUND, f"service {provider}/{code} has no OpenAPI description", field="serviceCode"
-                )
+            document = metadata.openapi_of(directory, provider, (query.get("serviceCode") or [""])[0])
             await respond_json(self.send, 200, document, self._xroad_headers(), "application/json")
             return
-        allowed_only = method == "allowedMethods"
-        items = []
-        for route in sorted(services, key=lambda r: str(r.service)):
-            endpoints = route.endpoints_for(client) if allowed_only else _declared_endpoints(route)
-            if allowed_only and not endpoints:
-                continue
-            items.append(self._service_item(route, [(e.method or "*", e.path or "**") for e in endpoints]))
-        root = "member" if self.govstack else "service"
-        await respond_json(self.send, 200, {root: items}, self._xroad_headers(), "application/json")
-
-    def _service_item(self, route: Route, endpoints: list[tuple[str, str]]) -> dict[str, Any]:
-        sid = route.service
-        p = sid.provider
-        kind = "OPENAPI" if route.openapi else "REST"
-        code = f"{sid.service_code}/{sid.version}" if sid.version else sid.service_code
-        if self.govstack:
-            return {
-                "objectType": "SERVICE",
-                "serviceType": kind,
-                "instanceId": p.instance,
-                "memberClass": p.member_class,
-                "memberCode": p.member_code,
-                "applicationCode": p.subsystem,
-                "serviceCode": sid.service_code,
-                "serviceVersion": sid.version,
-                "endpointList": {"member": [{"method": m, "path": path} for m, path in endpoints]},
-            }
-        return {
-            "member_class": p.member_class,
-            "member_code": p.member_code,
-            "object_type": "SERVICE",
-            "service_code": code,
-            "service_type": kind,
-            "subsystem_code": p.subsystem,
-            "xroad_instance": p.instance,
-            "endpoint_list": [{"method": m, "path": path} for m, path in endpoints],
-        }
+        listing = metadata.methods(
+            directory, provider, client, allowed_only=method == "allowedMethods", govstack=self.govstack
+        )
+        await respond_json(self.send, 200, listing, self._xroad_headers(), "application/json")
 
     # ------------------------------------------------------------------ refusals
 
@@ -747,19 +601,6 @@ class Call:
                 field=exc.field,
             )
         await self._send_error(exc, self._error_body(exc))
-
-
-def _declared_endpoints(route: Route) -> list[Endpoint]:
-    """What listMethods shows: the OpenAPI operations if described, else one catch-all endpoint."""
-    document = route.openapi_document()
-    if not document:
-        return [Endpoint(None, None)]
-    out = []
-    for path, operations in (document.get("paths") or {}).items():
-        for verb in operations if isinstance(operations, dict) else {}:
-            if verb.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-                out.append(Endpoint(verb.upper(), path))
-    return out or [Endpoint(None, None)]
 
 
 def _parsed(parse: Any, value: str, field: str) -> Any:
