@@ -41,7 +41,7 @@ from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
-from vnegov.kernel.db import Database
+from vnegov.kernel.db import Database, MultiRowInsert
 from vnegov.kernel.errors import NotFound
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
@@ -63,14 +63,12 @@ class Bodies(NamedTuple):
 def persister(db: Database) -> Persist:
     """The `persist` callable for `GroupCommitLog`: the whole batch in one durable transaction.
 
-    This is the gateway's hot write path, so rows go to the driver's executemany as plain tuples
-    (SQLAlchemy's per-value type processing cost more than SQLite's insert itself). Times are stored
-    as each engine's `UTCDateTime` column holds them: naive UTC text on SQLite, `timestamptz` on
-    PostgreSQL.
+    This is the gateway's hot write path: one multi-row INSERT of plain tuples per batch
+    (`MultiRowInsert`; SQLAlchemy's per-value processing and per-row executemany cost more than the
+    insert itself). Times are stored as each engine's `UTCDateTime` column holds them: naive UTC text on
+    SQLite, `timestamptz` on PostgreSQL.
     """
-    mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
-    columns, marks = ", ".join(_FIELDS), ", ".join([mark] * len(_FIELDS))
-    sql = f"INSERT INTO {LogRecord.__tablename__} ({columns}) VALUES ({marks})"
+    insert = MultiRowInsert(db, LogRecord.__tablename__, _FIELDS)
     sqlite = db.dialect == "sqlite"
 
     def stored(value: object) -> object:
@@ -82,7 +80,7 @@ def persister(db: Database) -> Persist:
     def persist(batch: list[MessageLogEntry], attachments: list[Bodies | None] | None = None) -> None:
         rows = [tuple(stored(getattr(e, k)) for k in _FIELDS) for e in batch]
         with db.transaction() as session:
-            session.connection().exec_driver_sql(sql, rows)
+            insert.execute(session.connection(), rows)
             bodies = [
                 {"sequence": e.sequence, **b._asdict()}
                 for e, b in zip(batch, attachments or (), strict=False)

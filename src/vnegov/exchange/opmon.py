@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from vnegov.exchange.models import OpmonRecord
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
-from vnegov.kernel.db import Database
+from vnegov.kernel.db import Database, MultiRowInsert
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class OpmonWriter:
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
         self.dropped = 0
+        self._insert = MultiRowInsert(db, OpmonRecord.__tablename__, FIELDS)
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=50_000)
         self._thread = threading.Thread(target=self._run, name="exchange-opmon", daemon=True)
         self._thread.start()
@@ -99,9 +100,11 @@ class OpmonWriter:
                 self._write(batch)
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
+        # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
+        rows = [tuple(r.get(k) for k in FIELDS) for r in batch]
         try:
             with self.db.transaction() as session:
-                session.execute(sa.insert(OpmonRecord), [{k: r.get(k) for k in FIELDS} for r in batch])
+                self._insert.execute(session.connection(), rows)
         except Exception:
             log.exception("operational monitoring records were lost", extra={"count": len(batch)})
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,3 +162,27 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+class MultiRowInsert:
+    """`INSERT … VALUES (…), (…), …` of plain tuples in as few statements as the driver allows.
+
+    For hot write paths written from a background thread (a gateway's message log): the driver's
+    executemany releases and retakes the interpreter lock once per row, and under load each hand-over
+    waits for the event-loop thread; one statement per chunk waits once. Values go to the driver as
+    they are, so callers pass what the column stores (see `UTCDateTime` for times).
+    """
+
+    MAX_PARAMETERS = 30_000  # under SQLite's 32,766 and PostgreSQL's 65,535
+
+    def __init__(self, db: Database, table: str, columns: Sequence[str]) -> None:
+        self.mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
+        self.head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        self.row = "(" + ", ".join([self.mark] * len(columns)) + ")"
+        self.chunk = max(1, self.MAX_PARAMETERS // len(columns))
+
+    def execute(self, connection: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
+        for start in range(0, len(rows), self.chunk):
+            part = rows[start : start + self.chunk]
+            sql = self.head + ", ".join([self.row] * len(part))
+            connection.exec_driver_sql(sql, tuple(value for row in part for value in row))

@@ -312,6 +312,12 @@ class Gateway:
         if self.log is None:
             return "not started (no call yet)"
         stats = self.log.stats
+        per_batch = 1000 * stats.persist_seconds / stats.batches if stats.batches else 0.0
+        summary = (
+            f"{stats.entries} records written since start in {stats.batches} group commits "
+            f"(mean {stats.mean_batch_size:.1f} records, {per_batch:.2f} ms each), "
+            f"tip {self.log.tip.sequence}"
+        )
         if stats.failed_batches:
-            return f"{stats.entries} records written, {stats.failed_entries} failed"
-        return f"{stats.entries} records written since start, tip {self.log.tip.sequence}"
+            raise RuntimeError(f"{summary}; {stats.failed_entries} records failed to be written")
+        return summary
