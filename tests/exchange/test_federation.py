@@ -320,7 +320,43 @@ def test_an_unknown_gateway_and_a_bare_client_are_refused_by_the_ndxp(
         f"{fed.ndxp.url}/r1/{POPULATION}", content=b"x", headers={"X-Road-Client": CLIENT}, verify=tls
     )
     assert r.status_code == 401
-    assert "not a gateway of this federation" in r.json()["detail"]
+    assert "neither a gateway of this federation nor a system connected here" in r.json()["detail"]
+
+
+def test_a_client_system_may_authenticate_with_its_own_certificate(fed: Federation, tmp_path: Path) -> None:
+    """mutual TLS for client systems: a `tls_client` certificate naming the system (CN) and its agency."""
+    with fed.ndxp.db.transaction() as session:
+        issued = signing.request_certificate(
+            session,
+            actor=SYSTEM,
+            ctx=fed.ctx,
+            request_in=signing_schemas.CertificateRequest(
+                profile="tls_client",
+                common_name=CLIENT,
+                identifiers=["MDDT:H24"],
+                key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
+            ),
+        )
+    assert issued.private_key_pem is not None
+    key = load_private_key(issued.private_key_pem.encode(), PASSPHRASE)
+    (tmp_path / "client.crt").write_text(issued.chain_pem)
+    (tmp_path / "client.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    tls = _trust(fed.ca_file)
+    tls.load_cert_chain(str(tmp_path / "client.crt"), str(tmp_path / "client.key"))
+    r = httpx.post(f"{fed.hanoi.url}/r1/{POPULATION}", content=b"by certificate", verify=tls)
+    assert r.status_code == 200, r.text
+    assert r.content == b"by certificate" and r.headers["x-road-client"] == CLIENT
+    r = httpx.post(
+        f"{fed.hanoi.url}/r1/{POPULATION}",
+        content=b"x",
+        headers={"X-Road-Client": "VN/GOV/H24/OTHER"},
+        verify=tls,
+    )
+    assert r.status_code == 403 and r.json()["code"] == "client_mismatch"
 
 
 def test_a_gateway_whose_certificate_is_revoked_is_refused(fed: Federation) -> None:

@@ -206,19 +206,21 @@ class Call:
         return self._authenticate(directory, scheme, token)
 
     async def _peer_client(self, directory: Directory, pem: str) -> str:
+        """A certificate (mutual TLS): another gateway's, asserting the caller in X-Road-Client, or a
+        client system's own (CN = its subsystem id, UID=MDDT:<its agency>), identifying itself."""
         config = self.gw.config
         try:
             cached = self.gw.peers.cached(pem)
             peer = cached if cached is not None else await asyncio.to_thread(self.gw.peers.identify, pem)
         except PeerRefused as exc:
-            raise GatewayError(E.CLIENT_AUTH, f"gateway certificate refused: {exc}") from None
-        known = peer.code in directory.gateways or peer.code == config.parent_code
-        if not known:
-            raise GatewayError(E.CLIENT_AUTH, f"{peer.code} is not a gateway of this federation")
-        if _parsed(parse_client, peer.code, "certificate").member_code != peer.agency:
+            raise GatewayError(E.CLIENT_AUTH, f"certificate refused: {exc}") from None
+        named = _parsed(parse_client, peer.code, "certificate")
+        if named.member_code != peer.agency:
             raise GatewayError(
                 E.CLIENT_AUTH, f"{peer.code}'s certificate names another agency ({peer.agency})"
             )
+        if not (peer.code in directory.gateways or peer.code == config.parent_code):
+            return self._system_certificate(directory, named)
         self.peer = peer
         stated = self.headers.get("x-road-client")
         if stated is None:
@@ -233,6 +235,22 @@ class Call:
                 f"gateway {peer.code} does not serve member {client.member}",
                 field="X-Road-Client",
             )
+        return self.client
+
+    def _system_certificate(self, directory: Directory, system: ClientId) -> str:
+        """A client system of this gateway presenting its own certificate (`tls_client` profile)."""
+        if str(system) not in directory.subsystems or system.member in directory.served_by:
+            raise GatewayError(
+                E.CLIENT_AUTH, f"{system} is neither a gateway of this federation nor a system connected here"
+            )
+        stated = self.headers.get("x-road-client")
+        if stated is not None and str(_parsed(parse_client, unquote(stated), "X-Road-Client")) != str(system):
+            raise GatewayError(
+                E.CLIENT_MISMATCH,
+                f"X-Road-Client is not the certificate's system ({system})",
+                field="X-Road-Client",
+            )
+        self.client = str(system)
         return self.client
 
     def _authenticate(self, directory: Directory, scheme: str, token: str) -> str:
