@@ -488,3 +488,16 @@ def test_body_logging_full_metadata_and_off(gw: GatewayEnv, g22_operator: Caller
     assert record is not None
     hanoi = _caller(gw.db, "H24", "Hanoi official")
     assert gw.client.get(f"{API}/log/{record.sequence}/bodies", headers=hanoi.headers).status_code == 404
+
+
+def test_guessing_client_secrets_is_slowed_down(gw: GatewayEnv) -> None:
+    s = gw.secrets[HANOI]
+    wrong = {"grant_type": "client_credentials", "client_id": s["client_id"], "client_secret": "guess"}
+    try:
+        statuses = [gw.client.post("/token", data=wrong).status_code for _ in range(11)]
+        assert statuses[:10] == [401] * 10 and statuses[10] == 429
+        # from this address even the right secret waits now
+        r = gw.client.post("/token", data={"grant_type": "client_credentials"}, headers=gw.basic(HANOI))
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    finally:
+        gw.gateway.rates._buckets.clear()  # other tests share this test client's address

@@ -44,6 +44,17 @@ class RateLimiter:
             return (1.0 - bucket.tokens) / rate
 
 
+    def waiting(self, key: tuple[str, str], rate: float, burst: float) -> float:
+        """Like `take`, without taking: 0.0 if a call would be allowed now."""
+        now = self._clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return 0.0
+            tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
+            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
+
+
 class DailyQuota:
     """Calls per (client, service) per day; `count_logged(client, service, day)` seeds a new counter."""
 

@@ -13,6 +13,9 @@ from vnegov.exchange.gateway import errors as E
 from vnegov.exchange.gateway.http import ClientGone, read_body, request_headers, respond_json
 from vnegov.exchange.gateway.runtime import Gateway
 
+FAILURE_RATE = 1 / 6  # failed attempts per second and address, on average
+FAILURE_BURST = 10.0  # failed attempts allowed at once
+
 
 async def token(gw: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
     """`POST /token`: OAuth2 client credentials (RFC 6749 §4.4), Basic or form client authentication."""
@@ -45,10 +48,22 @@ async def token(gw: Gateway, scope: Scope, receive: Receive, send: Send) -> None
         )
         return
     await gw.ensure_started()
+    address = (scope.get("client") or ("?", 0))[0]
+    failures = ("token-failures", address)
+    wait = gw.rates.waiting(failures, FAILURE_RATE, FAILURE_BURST)
+    if wait:  # guessing secrets: slow down, whatever this attempt holds
+        await respond_json(
+            send,
+            429,
+            {"error": "slow_down", "error_description": "too many failed attempts from this address"},
+            [("retry-after", str(max(1, round(wait)))), *headers.items()],
+        )
+        return
     client = None
     if client_id and secret:
         client = await gw.run_db(credentials.authenticate, client_id, secret)
     if client is None:
+        gw.rates.take(failures, FAILURE_RATE, FAILURE_BURST)
         await gw.security_event(
             scope,
             E.CLIENT_AUTH,
