@@ -16,7 +16,7 @@ from tests.conftest import PG_ENV, ROOT, _fresh_postgres
 from tests.exchange.test_messagelog import fields
 from vnegov import migrate
 from vnegov.exchange import logstore
-from vnegov.exchange.messagelog import GroupCommitLog, ProblemCode
+from vnegov.exchange.messagelog import ProblemCode
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
 from vnegov.signing import service as signing
@@ -42,7 +42,7 @@ def log_db(tmp_path: Path) -> Iterator[tuple[Database, str, SigningContext]]:
 
 
 def _write(db: Database, count: int, start: int = 0, threads: int = 4) -> None:
-    log = GroupCommitLog(logstore.persister(db), tip=logstore.stored_tip(db))
+    log = logstore.open_log(db)
     futures = []
     lock = threading.Lock()
 
@@ -177,3 +177,36 @@ def test_an_edited_archive_is_named(log_db, tmp_path: Path) -> None:  # type: ig
     assert (ProblemCode.EDITED, 42) in {(p.code, p.sequence) for p in report.errors}
     r = _archive_cli(url, tmp_path, "verify-archive", str(tampered))
     assert r.returncode == 1
+
+
+def test_two_gateway_processes_share_one_unbroken_chain(log_db) -> None:  # type: ignore[no-untyped-def]
+    """Each process has its own writer; the tip row, locked per batch, keeps one chain."""
+    db, url, ctx = log_db
+    other = Database(url)  # another process's connections
+    try:
+        logs = [logstore.open_log(db), logstore.open_log(other)]
+        futures = []
+        lock = threading.Lock()
+
+        def client(k: int) -> None:
+            for i in range(k, 600, 6):
+                future = logs[k % 2].append(**fields(i))
+                with lock:
+                    futures.append(future)
+
+        workers = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        entries = sorted((f.result(timeout=30) for f in futures), key=lambda e: e.sequence)
+        for log in logs:
+            log.close()
+        assert [e.sequence for e in entries] == list(range(1, 601))
+        assert logs[0].stats.entries > 0 and logs[1].stats.entries > 0
+        assert logstore.seal_pending(db, ctx, OPERATOR) is not None
+        assert logstore.seal_pending(other, ctx, OPERATOR) is None  # already sealed by the first
+        report = logstore.verify(db, ctx)
+        assert report.ok and report.entries == 600 and report.sealed_through == 600, report.lines()
+    finally:
+        other.dispose()

@@ -72,6 +72,10 @@ def _serve(
         f"serving {shown} at http://{host}:{port} with {workers} worker(s)  "
         f"(API docs: http://{host}:{port}/api/docs)"
     )
+    from vnegov.exchange.gateway.tls import server_options
+
+    served = names or [c.name for c in components.available()]
+    tls = server_options(settings.exchange) if "exchange" in served else {}
     if workers > 1:
         db.dispose()
         os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])
@@ -84,12 +88,9 @@ def _serve(
             port=port,
             log_config=None,
             proxy_headers=True,
+            **tls,
         )
         return
-    from vnegov.exchange.gateway.tls import server_options
-
-    served = names or [c.name for c in components.available()]
-    tls = server_options(settings.exchange) if "exchange" in served else {}
     uvicorn.run(
         create_app(settings, component_names=names, db=db),
         host=host,
@@ -157,12 +158,6 @@ def serve(
             raise typer.BadParameter("ndxp or lgsp", param_hint="--role")
         os.environ["VNEGOV_EXCHANGE__ROLE"] = role
         get_settings.cache_clear()
-    if workers > 1 and "exchange" in component:
-        raise typer.BadParameter(
-            "the exchange gateway keeps one message-log chain per database: serve it with one worker "
-            "(run more gateways with databases of their own)",
-            param_hint="--workers",
-        )
     _serve(component, host, port, embedded=False, seed=False, workers=workers)
 
 

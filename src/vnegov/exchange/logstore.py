@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from vnegov.exchange.messagelog import (
     GENESIS,
+    Chain,
+    ChainingPersist,
     ChainSeal,
     ChainTip,
+    GroupCommitLog,
     MessageLogEntry,
-    Persist,
     TrustCheck,
     VerificationReport,
     body_hash,
@@ -36,7 +38,7 @@ from vnegov.exchange.messagelog import (
     seal_range,
     verify_log,
 )
-from vnegov.exchange.models import LogArchive, LogBody, LogRecord, LogSeal
+from vnegov.exchange.models import LogArchive, LogBody, LogRecord, LogSeal, LogTip
 from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
@@ -60,8 +62,9 @@ class Bodies(NamedTuple):
     response_content_type: str
 
 
-def persister(db: Database) -> Persist:
-    """The `persist` callable for `GroupCommitLog`: the whole batch in one durable transaction.
+def persister(db: Database) -> ChainingPersist:
+    """The `chaining` callable for `GroupCommitLog`: one durable transaction per batch, chained after
+    the stored tip read under a lock, so several gateway processes may share the log.
 
     This is the gateway's hot write path: one multi-row INSERT of plain tuples per batch
     (`MultiRowInsert`; SQLAlchemy's per-value processing and per-row executemany cost more than the
@@ -70,6 +73,7 @@ def persister(db: Database) -> Persist:
     """
     insert = MultiRowInsert(db, LogRecord.__tablename__, _FIELDS)
     sqlite = db.dialect == "sqlite"
+    lock_tip = sa.select(LogTip.sequence, LogTip.hash).where(LogTip.id == 1).with_for_update()
 
     def stored(value: object) -> object:
         if isinstance(value, datetime):
@@ -77,17 +81,21 @@ def persister(db: Database) -> Persist:
             return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
         return value
 
-    def persist(batch: list[MessageLogEntry], attachments: list[Bodies | None] | None = None) -> None:
-        rows = [tuple(stored(getattr(e, k)) for k in _FIELDS) for e in batch]
-        with db.transaction() as session:
-            insert.execute(session.connection(), rows)
-            bodies = [
-                {"sequence": e.sequence, **b._asdict()}
-                for e, b in zip(batch, attachments or (), strict=False)
-                if b is not None
-            ]
+    def persist(chain: Chain) -> None:
+        with db.transaction() as session:  # BEGIN IMMEDIATE on SQLite; the row lock on PostgreSQL
+            connection = session.connection()
+            row = connection.execute(lock_tip).one()
+            chained = chain(ChainTip(row.sequence, row.hash))
+            if not chained:
+                return
+            insert.execute(connection, [tuple(stored(getattr(e, k)) for k in _FIELDS) for e, _a in chained])
+            bodies = [{"sequence": e.sequence, **a._asdict()} for e, a in chained if isinstance(a, Bodies)]
             if bodies:
-                session.execute(sa.insert(LogBody), bodies)
+                connection.execute(sa.insert(LogBody), bodies)
+            head = chained[-1][0]
+            connection.execute(
+                sa.update(LogTip).where(LogTip.id == 1).values(sequence=head.sequence, hash=head.hash)
+            )
 
     return persist
 
@@ -95,10 +103,13 @@ def persister(db: Database) -> Persist:
 def stored_tip(db: Database) -> ChainTip:
     """Where the stored chain ends (the writer continues from here after a restart)."""
     with db.read() as session:
-        row = session.execute(
-            sa.select(LogRecord.sequence, LogRecord.hash).order_by(LogRecord.sequence.desc()).limit(1)
-        ).first()
+        row = session.execute(sa.select(LogTip.sequence, LogTip.hash).where(LogTip.id == 1)).first()
     return ChainTip(row.sequence, row.hash) if row else GENESIS
+
+
+def open_log(db: Database) -> GroupCommitLog:
+    """This process's writer of the shared message log."""
+    return GroupCommitLog(chaining=persister(db), tip=stored_tip(db))
 
 
 def iter_entries(db: Database, *, after: int = 0, page: int = PAGE) -> Iterator[MessageLogEntry]:
@@ -174,6 +185,12 @@ def seal_pending(db: Database, ctx: SigningContext, operator: Principal) -> Chai
 
     seal = seal_range(last + 1, head, signer, chain[0], stamp)
     with db.transaction() as session:
+        # Several gateway processes seal the same log: the tip row serialises them, and a seal another
+        # process stored meanwhile makes this one redundant.
+        session.execute(sa.select(LogTip.id).where(LogTip.id == 1).with_for_update())
+        sealed = session.scalar(sa.select(sa.func.max(LogSeal.last_sequence))) or 0
+        if max(sealed, archive_anchor(db).sequence) != last:
+            return None
         session.add(
             LogSeal(
                 first_sequence=seal.first_sequence,

@@ -208,6 +208,17 @@ class LogRecord(Base):
     version: Mapped[int] = mapped_column(sa.Integer)
 
 
+class LogTip(Base):
+    """Where the message log's chain ends (one row). Every batch is chained after it while its row is
+    locked, so several gateway processes on one database write one unbroken chain."""
+
+    __tablename__ = "exchange_log_tip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(sa.BigInteger)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
 class LogBody(Base):
     """The bodies of a logged call whose provider subsystem logs in full (nội dung thông điệp).
 

@@ -43,7 +43,6 @@ class RateLimiter:
                 return 0.0
             return (1.0 - bucket.tokens) / rate
 
-
     def waiting(self, key: tuple[str, str], rate: float, burst: float) -> float:
         """Like `take`, without taking: 0.0 if a call would be allowed now."""
         now = self._clock()

@@ -101,7 +101,7 @@ class Gateway:
                 sys.setswitchinterval(SWITCH_INTERVAL)
                 self.events = SecurityEvents(self.db)
                 self.opmon = OpmonWriter(self.db)
-                self.log = GroupCommitLog(logstore.persister(self.db), tip=logstore.stored_tip(self.db))
+                self.log = logstore.open_log(self.db)
 
     async def ensure_started(self) -> None:
         if self.log is None:

@@ -38,6 +38,8 @@ from vnegov.exchange.messagelog.seal import (
 )
 from vnegov.exchange.messagelog.verify import VerificationReport, verify_log
 from vnegov.exchange.messagelog.writer import (
+    Chain,
+    ChainingPersist,
     GroupCommitLog,
     LogClosed,
     LogOverloaded,
@@ -50,8 +52,10 @@ __all__ = [
     "FORMAT_VERSION",
     "GENESIS",
     "GENESIS_HASH",
+    "Chain",
     "ChainSeal",
     "ChainTip",
+    "ChainingPersist",
     "GroupCommitLog",
     "LogClosed",
     "LogOverloaded",

@@ -30,6 +30,14 @@ from typing import Any
 
 from vnegov.exchange.messagelog.records import GENESIS, ChainTip, MessageLogEntry, next_entry
 
+Chain = Callable[[ChainTip], list[tuple[MessageLogEntry, Any]]]
+"""Given the stored tip, chain the batch's records after it: (entry, attachment) pairs."""
+
+ChainingPersist = Callable[[Chain], None]
+"""Store a batch whose place in the chain is decided inside the storing transaction: read the stored
+tip under a lock, call `chain(tip)`, store the entries. Lets several writers (processes) share one chain.
+"""
+
 Persist = Callable[..., None]
 """Store a batch of chained entries durably, all or nothing; raise if it was not stored.
 
@@ -92,13 +100,16 @@ class GroupCommitLog:
     """The message log's single writer (see the module docstring).
 
     `tip` is the last persisted entry (or its `ChainTip`); None starts a new log at sequence 1.
-    `max_queue` bounds the records waiting; `max_batch` bounds one transaction.
+    `max_queue` bounds the records waiting; `max_batch` bounds one transaction. With `chaining`
+    instead of `persist`, the storage decides each batch's place in the chain (`ChainingPersist`), so
+    several writers in several processes may share one log.
     """
 
     def __init__(
         self,
-        persist: Persist,
+        persist: Persist | None = None,
         *,
+        chaining: ChainingPersist | None = None,
         tip: ChainTip | MessageLogEntry | None = None,
         max_queue: int = 10_000,
         max_batch: int = 1_000,
@@ -106,7 +117,10 @@ class GroupCommitLog:
     ) -> None:
         if max_queue < 1 or max_batch < 1:
             raise ValueError("max_queue and max_batch must be positive")
+        if (persist is None) == (chaining is None):
+            raise ValueError("give either persist or chaining")
         self._persist = persist
+        self._chaining = chaining
         self._tip = GENESIS if tip is None else tip if isinstance(tip, ChainTip) else tip.tip
         if not self._tip.hash:
             raise ValueError("the tip entry has no hash")
@@ -236,6 +250,9 @@ class GroupCommitLog:
                 item_failed(item, LogClosed(f"the message log writer stopped: {exc!r}"))
 
     def _commit(self, items: list[_Item]) -> None:
+        if self._chaining is not None:
+            self._commit_chaining(items)
+            return
         tip = self._tip
         entries: list[MessageLogEntry] = []
         owners: list[_Item] = []
@@ -255,6 +272,7 @@ class GroupCommitLog:
         started = time.perf_counter()
         attachments = [item.attachment for item in owners]
         try:
+            assert self._persist is not None
             if any(a is not None for a in attachments):
                 self._persist(entries, attachments)
             else:
@@ -279,6 +297,49 @@ class GroupCommitLog:
             self._max_size = max(self._max_size, len(entries))
             self._persist_seconds += elapsed
         _finish(list(zip(owners, entries, strict=True)))
+
+    def _commit_chaining(self, items: list[_Item]) -> None:
+        live = [i for i in items if i.future is None or i.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        outcomes: list[tuple[_Item, MessageLogEntry | BaseException]] = []
+
+        def chain(tip: ChainTip) -> list[tuple[MessageLogEntry, Any]]:
+            outcomes.clear()  # a retried transaction chains again from the tip it then reads
+            chained = []
+            for item in live:
+                try:
+                    entry = next_entry(tip, **item.fields)
+                except (TypeError, ValueError) as exc:
+                    outcomes.append((item, exc))
+                    continue
+                outcomes.append((item, entry))
+                chained.append((entry, item.attachment))
+                tip = entry.tip
+            return chained
+
+        started = time.perf_counter()
+        assert self._chaining is not None
+        try:
+            self._chaining(chain)
+        except Exception as exc:
+            with self._stats_lock:
+                self._failed_batches += 1
+                self._failed_entries += len(live)
+                self._persist_seconds += time.perf_counter() - started
+            failure = LogWriteFailed(f"{len(live)} message log records were not persisted: {exc}")
+            failure.__cause__ = exc
+            _finish([(item, failure) for item in live])
+            return
+        stored = [e for _i, e in outcomes if isinstance(e, MessageLogEntry)]
+        with self._stats_lock:
+            self._batches += 1 if stored else 0
+            self._entries += len(stored)
+            self._max_size = max(self._max_size, len(stored))
+            self._persist_seconds += time.perf_counter() - started
+        if stored:
+            self._tip = stored[-1].tip
+        _finish(outcomes)
 
 
 def item_failed(item: _Item, exc: BaseException) -> None:
