@@ -44,7 +44,6 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from common import free_port, load
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from vnegov import migrate
@@ -56,10 +55,8 @@ from vnegov.exchange.seed import seed
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
 from vnegov.kernel.settings import Settings
-from vnegov.signing import schemas as pki_schemas
 from vnegov.signing import service as pki
 from vnegov.signing.context import SigningContext
-from vnegov.signing.crypto.keys import load_private_key
 
 CLIENT = "VN/GOV/H24/LGSP"  # one hop: the demo registry's client subsystem
 SERVICE = "VN/GOV/G22/DVCQG/benchEcho"
@@ -71,7 +68,6 @@ BODY = os.urandom(1024)
 CONNECTIONS = 32
 HIGH_RATE = 1e6  # calls/s: the rate limit is checked on every call but never refuses one here
 PASSPHRASE = "bench passphrase, not a secret"
-KEY_PASSPHRASE = "bench gateway key passphrase"  # the issued key is written unencrypted right away
 
 
 def prepare(db: Database, provider_url: str) -> dict[str, str]:
@@ -149,41 +145,14 @@ def _node(root: Path, code: str) -> Node:
 
 def _national_ca(ndxp: Node, ctx: SigningContext, ca_file: Path) -> None:
     """The national CA in the NDXP's database; its chain written to `ca_file` for every gateway to trust."""
-    with ndxp.db.transaction() as session:
-        pki.ensure_pki(session, ctx)
-        pem = "".join(
-            c.public_bytes(serialization.Encoding.PEM).decode()
-            for c in pki.trust_chain(session, ctx, pki.GOV)
-        )
-    ca_file.write_text(pem)
+    federation.write_national_ca(ndxp.db, ctx, ca_file)
 
 
 def _issue(ndxp: Node, ctx: SigningContext, node: Node) -> None:
     """An exchange_gateway certificate (IP SAN 127.0.0.1) for `node`, written with its key."""
-    agency = node.code.split("/")[2]
-    with ndxp.db.transaction() as session:
-        issued = pki.request_certificate(
-            session,
-            actor=SYSTEM,
-            ctx=ctx,
-            request_in=pki_schemas.CertificateRequest(
-                profile="exchange_gateway",
-                common_name=node.code,
-                identifiers=[f"MDDT:{agency}"],
-                dns_names=["127.0.0.1", "localhost"],
-                key_passphrase=KEY_PASSPHRASE,
-            ),
-        )
-    if issued.private_key_pem is None:
-        raise RuntimeError(f"no private key was returned for {node.code}'s certificate")
-    key = load_private_key(issued.private_key_pem.encode(), KEY_PASSPHRASE)
-    node.cert.write_text(issued.chain_pem)
-    node.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    federation.issue_gateway_certificate(
+        ndxp.db, ctx, code=node.code, hosts=["127.0.0.1", "localhost"], cert_path=node.cert, key_path=node.key
     )
-    node.key.chmod(0o600)
 
 
 def _member(session: Session, code: str, name: str, *subsystems: str) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import PG_ENV, ROOT, _free_port, _fresh_postgres
 from vnegov import migrate
@@ -33,7 +32,6 @@ from vnegov.kernel.db import Database
 from vnegov.signing import schemas as signing_schemas
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
-from vnegov.signing.crypto.keys import load_private_key
 
 pytestmark = pytest.mark.slow
 
@@ -82,30 +80,15 @@ def _node(tmp: Path, code: str) -> Node:
 
 def _issue(ctx: SigningContext, ndxp: Node, node: Node) -> None:
     """A gateway certificate from the national CA, written with its key under the node's data dir."""
-    agency = node.code.split("/")[2]
-    with ndxp.db.transaction() as session:
-        issued = signing.request_certificate(
-            session,
-            actor=SYSTEM,
-            ctx=ctx,
-            request_in=signing_schemas.CertificateRequest(
-                profile="exchange_gateway",
-                common_name=node.code,
-                identifiers=[f"MDDT:{agency}"],
-                dns_names=["127.0.0.1", "localhost"],
-                key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
-            ),
-        )
-    node.data.mkdir(parents=True, exist_ok=True)
-    (node.data / "gateway.crt").write_text(issued.chain_pem)
-    assert issued.private_key_pem is not None
-    key = load_private_key(issued.private_key_pem.encode(), PASSPHRASE)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    serial = federation.issue_gateway_certificate(
+        ndxp.db,
+        ctx,
+        code=node.code,
+        hosts=["127.0.0.1", "localhost"],
+        cert_path=node.data / "gateway.crt",
+        key_path=node.data / "gateway.key",
     )
-    (node.data / "gateway.key").write_bytes(pem)
-    (node.data / "gateway.key").chmod(0o600)
-    (node.data / "serial").write_text(issued.certificate.serial)
+    (node.data / "serial").write_text(serial)
 
 
 def _registry(node: Node, setup: Callable[[Any], None]) -> None:
@@ -193,14 +176,8 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     tmp = tmp_path_factory.mktemp("federation")
     ndxp, hanoi, hcmc = (_node(tmp, code) for code in (NDXP, LGSP_HN, LGSP_HCM))
     ctx = SigningContext(passphrase=PASSPHRASE, base_url=ndxp.url)
-    with ndxp.db.transaction() as session:
-        signing.ensure_pki(session, ctx)
-        ca_pem = "".join(
-            c.public_bytes(serialization.Encoding.PEM).decode()
-            for c in signing.trust_chain(session, ctx, signing.GOV)
-        )
     ca_file = tmp / "national-ca.pem"
-    ca_file.write_text(ca_pem)
+    federation.write_national_ca(ndxp.db, ctx, ca_file)
     for node in (ndxp, hanoi, hcmc):
         _issue(ctx, ndxp, node)
 
@@ -325,25 +302,14 @@ def test_an_unknown_gateway_and_a_bare_client_are_refused_by_the_ndxp(
 
 def test_a_client_system_may_authenticate_with_its_own_certificate(fed: Federation, tmp_path: Path) -> None:
     """mutual TLS for client systems: a `tls_client` certificate naming the system (CN) and its agency."""
-    with fed.ndxp.db.transaction() as session:
-        issued = signing.request_certificate(
-            session,
-            actor=SYSTEM,
-            ctx=fed.ctx,
-            request_in=signing_schemas.CertificateRequest(
-                profile="tls_client",
-                common_name=CLIENT,
-                identifiers=["MDDT:H24"],
-                key_passphrase=PASSPHRASE,  # type: ignore[arg-type]
-            ),
-        )
-    assert issued.private_key_pem is not None
-    key = load_private_key(issued.private_key_pem.encode(), PASSPHRASE)
-    (tmp_path / "client.crt").write_text(issued.chain_pem)
-    (tmp_path / "client.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    federation.issue_gateway_certificate(
+        fed.ndxp.db,
+        fed.ctx,
+        code=CLIENT,
+        hosts=[],
+        cert_path=tmp_path / "client.crt",
+        key_path=tmp_path / "client.key",
+        profile="tls_client",
     )
     tls = _trust(fed.ca_file)
     tls.load_cert_chain(str(tmp_path / "client.crt"), str(tmp_path / "client.key"))

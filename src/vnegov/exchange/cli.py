@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from vnegov.bootstrap import open_database
-from vnegov.exchange import logstore
+from vnegov.exchange import federation, logstore
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import get_settings
 from vnegov.signing.context import SigningContext
@@ -79,3 +79,34 @@ def verify_archive(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
         )
         raise typer.Exit(1)
     raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("national-ca")
+def national_ca(out: Annotated[Path, typer.Option(help="Where to write the CA chain (PEM)")]) -> None:
+    """Write the national CA chain that every gateway trusts (exchange.tls_ca_file). Run where the CA is."""
+    federation.write_national_ca(open_database(), SigningContext.from_settings(get_settings()), out)
+    console.print(f"national CA chain written to {out}")
+
+
+@app.command("gateway-certificate")
+def gateway_certificate(
+    code: Annotated[str, typer.Argument(help="The gateway's code, e.g. VN/GOV/H24/LGSP")],
+    host: Annotated[list[str] | None, typer.Option(help="A host name or IP address it serves on (repeatable)")] = None,
+    out: Annotated[Path, typer.Option(help="Directory for gateway.crt and gateway.key")] = Path("."),
+    client_system: Annotated[
+        bool, typer.Option(help="A client system's certificate (tls_client) instead of a gateway's")
+    ] = False,
+) -> None:
+    """Issue a gateway's mutual-TLS certificate from the national CA. Run where the CA is (the NDXP)."""
+    serial = federation.issue_gateway_certificate(
+        open_database(),
+        SigningContext.from_settings(get_settings()),
+        code=code,
+        hosts=host or [],
+        cert_path=out / "gateway.crt",
+        key_path=out / "gateway.key",
+        profile="tls_client" if client_system else "exchange_gateway",
+    )
+    console.print(
+        f"certificate {serial} written to {out / 'gateway.crt'} (key: {out / 'gateway.key'}, mode 0600)"
+    )

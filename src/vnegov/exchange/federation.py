@@ -8,9 +8,13 @@ gateway is forwarded there over mutual TLS (`gateway.proxy`).
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from vnegov.exchange import schemas
@@ -19,8 +23,13 @@ from vnegov.exchange.identifiers import parse_client, parse_member
 from vnegov.exchange.models import Gateway, Member
 from vnegov.exchange.service import REGISTRY_CHANGED, _is_admin, _member_id, _member_row
 from vnegov.kernel import audit
-from vnegov.kernel.context import Principal
+from vnegov.kernel.context import SYSTEM, Principal
+from vnegov.kernel.db import Database
 from vnegov.kernel.errors import Conflict, NotFound
+from vnegov.signing import schemas as signing_schemas
+from vnegov.signing import service as signing
+from vnegov.signing.context import SigningContext
+from vnegov.signing.crypto.keys import load_private_key
 
 
 class GatewayExists(Conflict):
@@ -109,3 +118,58 @@ def set_member_gateway(
         after={"gateway": target.code if target else None},
     )
     return _read(session, target) if target else None
+
+
+# --------------------------------------------------------------------------- certificates for gateways
+
+
+def write_national_ca(db: Database, ctx: SigningContext, path: Path) -> None:
+    """The government CA chain (what every gateway trusts: `exchange.tls_ca_file`), as PEM."""
+    with db.transaction() as session:
+        signing.ensure_pki(session, ctx)
+        chain = signing.trust_chain(session, ctx, signing.GOV)
+    path.write_text("".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain))
+
+
+def issue_gateway_certificate(
+    db: Database,
+    ctx: SigningContext,
+    *,
+    code: str,
+    hosts: list[str],
+    cert_path: Path,
+    key_path: Path,
+    profile: str = "exchange_gateway",
+) -> str:
+    """Issue a gateway's (or, with profile `tls_client`, a client system's) certificate from the
+    national CA: CN = `code`, UID=MDDT:<its agency>, `hosts` as SANs. Writes the chain and the key
+    (unencrypted, mode 0600: uvicorn and the gateway read it at start). Returns the serial (hex)."""
+    cid = parse_client(code, field="code")
+    passphrase = secrets.token_urlsafe(24)  # only protects the key on its way out of request_certificate
+    with db.transaction() as session:
+        issued = signing.request_certificate(
+            session,
+            actor=SYSTEM,
+            ctx=ctx,
+            request_in=signing_schemas.CertificateRequest.model_validate(
+                {
+                    "profile": profile,
+                    "common_name": str(cid),
+                    "identifiers": [f"MDDT:{cid.member_code}"],
+                    "dns_names": hosts,
+                    "key_passphrase": passphrase,
+                }
+            ),
+        )
+    assert issued.private_key_pem is not None
+    key = load_private_key(issued.private_key_pem.encode(), passphrase)
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    cert_path.write_text(issued.chain_pem)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return issued.certificate.serial
