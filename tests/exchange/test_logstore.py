@@ -62,7 +62,8 @@ def _write(db: Database, count: int, start: int = 0, threads: int = 4) -> None:
     log.close()
 
 
-def _cli(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`vnegov exchange ARGS` (default: verify-log) on this database."""
     env = {
         "PATH": "/usr/bin:/bin",
         "VNEGOV_DATABASE_URL": url,
@@ -71,7 +72,7 @@ def _cli(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "VNEGOV_LOG_JSON": "false",
     }
     return subprocess.run(
-        [sys.executable, "-m", "vnegov.cli.main", "exchange", "verify-log"],
+        [sys.executable, "-m", "vnegov.cli.main", "exchange", *(args or ("verify-log",))],
         env=env,
         capture_output=True,
         text=True,
@@ -113,24 +114,6 @@ def test_edits_and_deletions_are_named(log_db, tmp_path: Path) -> None:  # type:
     assert "123" in r.stdout and "200" in r.stdout
 
 
-def _archive_cli(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "VNEGOV_DATABASE_URL": url,
-        "VNEGOV_DATA_DIR": str(tmp_path),
-        "VNEGOV_SIGNING__KEY_PASSPHRASE": PASSPHRASE,
-        "VNEGOV_LOG_JSON": "false",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "vnegov.cli.main", "exchange", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-
-
 def test_archiving_moves_sealed_ranges_and_both_parts_verify(log_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime, timedelta
 
@@ -155,7 +138,7 @@ def test_archiving_moves_sealed_ranges_and_both_parts_verify(log_db, tmp_path: P
     # sealing after an archive continues from its end, not from record 1
     seal = logstore.seal_pending(db, ctx, OPERATOR)
     assert seal is not None and (seal.first_sequence, seal.last_sequence) == (301, 350)
-    r = _archive_cli(url, tmp_path, "verify-archive", str(result.path))
+    r = _cli(url, tmp_path, "verify-archive", str(result.path))
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -175,7 +158,7 @@ def test_an_edited_archive_is_named(log_db, tmp_path: Path) -> None:  # type: ig
     report = logstore.verify_archive(tampered, logstore.platform_trust(db, ctx))
     assert not report.ok
     assert (ProblemCode.EDITED, 42) in {(p.code, p.sequence) for p in report.errors}
-    r = _archive_cli(url, tmp_path, "verify-archive", str(tampered))
+    r = _cli(url, tmp_path, "verify-archive", str(tampered))
     assert r.returncode == 1
 
 
