@@ -53,6 +53,9 @@ def _serve(
     vlogging.configure(settings.log_level, settings.log_json)
     console.print(f"[bold]vnegov[/bold]: database {settings.resolved_database_url.split('@')[-1]}")
     if embedded:  # `vnegov up`: migrate and seed as needed, one process owns the database
+        if "VNEGOV_EXCHANGE__EMBEDDED_TIERS" not in os.environ:  # show the federation: an LGSP below
+            exchange = settings.exchange.model_copy(update={"embedded_tiers": True})
+            settings = settings.model_copy(update={"exchange": exchange})
         db, _report = _prepare_with_progress(seed)
         creds = settings.data_dir / bootstrap.DEMO_CREDENTIALS
         if seed and creds.exists():

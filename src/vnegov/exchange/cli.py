@@ -91,7 +91,9 @@ def national_ca(out: Annotated[Path, typer.Option(help="Where to write the CA ch
 @app.command("gateway-certificate")
 def gateway_certificate(
     code: Annotated[str, typer.Argument(help="The gateway's code, e.g. VN/GOV/H24/LGSP")],
-    host: Annotated[list[str] | None, typer.Option(help="A host name or IP address it serves on (repeatable)")] = None,
+    host: Annotated[
+        list[str] | None, typer.Option(help="A host name or IP address it serves on (repeatable)")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Directory for gateway.crt and gateway.key")] = Path("."),
     client_system: Annotated[
         bool, typer.Option(help="A client system's certificate (tls_client) instead of a gateway's")

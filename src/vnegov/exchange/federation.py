@@ -63,8 +63,11 @@ def register_gateway(
     _admin(actor)
     code = str(parse_client(gateway_in.code, field="code"))
     address = urlsplit(gateway_in.address)
-    if address.scheme != "https" or not address.hostname:
-        raise InvalidRegistryInput("gateways talk over mutual TLS: the address is https://…", field="address")
+    if address.scheme not in ("https", "http") or not address.hostname:
+        raise InvalidRegistryInput(
+            "the address is https://… (http:// only for a gateway of this same process, the embedded mode)",
+            field="address",
+        )
     if session.scalar(sa.select(Gateway).where(Gateway.code == code)) is not None:
         raise GatewayExists(f"gateway {code} is already registered", field="code")
     row = Gateway(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from vnegov.exchange import federation, logstore, service
 from vnegov.kernel.clock import VN_TZ
-from vnegov.kernel.http import ReadSession, WriteSession
+from vnegov.kernel.http import ReadSession
 from vnegov.kernel.web_auth import PagePrincipal
 from vnegov.web.pages import pages_of
 
@@ -44,30 +44,37 @@ def _moment(value: str | None) -> datetime | None:
 @router.get("/exchange/log")
 def log_page(
     request: Request,
-    session: WriteSession,  # revealing a user id writes its audit row
     actor: PagePrincipal,
     message_id: Annotated[str | None, Query(max_length=200)] = None,
     client: Annotated[str | None, Query(max_length=1100)] = None,
     service_id: Annotated[str | None, Query(alias="service", max_length=1400)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
     before: Annotated[int | None, Query(ge=1)] = None,
+    gateway: Annotated[str | None, Query(max_length=1100)] = None,
 ) -> Response:
-    page = logstore.search(
-        session,
-        actor=actor,
-        message_id=message_id or None,
-        client=client or None,
-        service=service_id or None,
-        since=_moment(since),
-        before=before,
-        limit=50,
-    )
+    """The calls your agency made or answered, in this gateway's log or an embedded tier's."""
+    main = request.app.state.gateway
+    gateways = {main.gateway_id: main, **getattr(request.app.state, "embedded_gateways", {})}
+    chosen = gateways.get(gateway or main.gateway_id, main)
+    with chosen.db.transaction() as session:  # revealing a user id writes its audit row
+        page = logstore.search(
+            session,
+            actor=actor,
+            message_id=message_id or None,
+            client=client or None,
+            service=service_id or None,
+            since=_moment(since),
+            before=before,
+            limit=50,
+        )
     return pages_of(request).render(
         request,
         "exchange/log.html",
         actor=actor,
         page=page,
         vn_tz=VN_TZ,
+        gateways=list(gateways),
+        gateway=chosen.gateway_id,
         filters={
             "message_id": message_id or "",
             "client": client or "",

@@ -73,6 +73,10 @@ class ExchangeSettings(BaseModel):
     )
     tls_ca_file: Path | None = Field(None, description="The national CA certificate(s) that gateways trust")
     crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
+    embedded_tiers: bool = Field(
+        False,
+        description="vnegov up: also run Hà Nội's LGSP in this process (under /lgsp/h24) below the NDXP",
+    )
     archive_dir: Path | None = Field(
         None, description="Where old message log ranges are archived; none: kept"
     )

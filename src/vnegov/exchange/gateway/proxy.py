@@ -49,7 +49,13 @@ from vnegov.exchange.gateway.metrics import observe
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.gateway.tls import Peer, PeerRefused
 from vnegov.exchange.gateway.tokens import InvalidToken
-from vnegov.exchange.gateway.upstream import HOP_BY_HOP, Upstream, UpstreamTimeout, UpstreamUnreachable
+from vnegov.exchange.gateway.upstream import (
+    HOP_BY_HOP,
+    PEER_EXTENSION,
+    Upstream,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from vnegov.exchange.identifiers import ClientId, InvalidIdentifier, check_part, parse_client, parse_dstcode
 from vnegov.exchange.logstore import Bodies
 from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
@@ -63,26 +69,57 @@ MAX_ISSUE = 500
 
 
 class GatewayRouter:
-    """Serves the gateway's paths; passes every other request to `app`."""
+    """Serves the gateway's paths; passes every other request to `app`.
 
-    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+    `tiers` are other gateways of the same process (the embedded mode's LGSPs), each served under its
+    path prefix (`/lgsp/h24/r1/...`, `/lgsp/h24/token`).
+    """
+
+    def __init__(self, app: ASGIApp, gateway: Gateway, tiers: dict[str, Gateway] | None = None) -> None:
         self.app = app
         self.gw = gateway
+        self.tiers = tiers or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            if path.startswith("/r1/"):
-                if path in ("/r1/listClients", "/r1/listClients/"):
-                    return await metadata.list_clients(self.gw, scope, send)
-                return await Call(self.gw, scope, receive, send, lgsp=False).run()
-            if path.startswith(LGSP_PREFIX):
-                return await Call(self.gw, scope, receive, send, lgsp=True).run()
-            if path == "/token":
-                return await token_endpoint.token(self.gw, scope, receive, send)
-            if path == "/listClients":
-                return await metadata.list_clients(self.gw, scope, send)
+            for prefix, tier in self.tiers.items():
+                if path.startswith(prefix + "/"):
+                    inner = {
+                        **scope,
+                        "path": path[len(prefix) :],
+                        "root_path": scope.get("root_path", "") + prefix,
+                    }
+                    inner["raw_path"] = (
+                        inner["path"].encode("latin-1")
+                        if "raw_path" not in scope
+                        else (scope["raw_path"][len(prefix) :])
+                    )
+                    if not await _dispatch(tier, inner, receive, send):
+                        await respond_json(send, 404, {"detail": "not a gateway path"})
+                    return
+            if await _dispatch(self.gw, scope, receive, send):
+                return
         await self.app(scope, receive, send)
+
+
+async def _dispatch(gw: Gateway, scope: Scope, receive: Receive, send: Send) -> bool:
+    """Serve `scope` if it is one of the gateway's paths; False if it is not."""
+    path: str = scope["path"]
+    if path.startswith("/r1/"):
+        if path in ("/r1/listClients", "/r1/listClients/"):
+            await metadata.list_clients(gw, scope, send)
+        else:
+            await Call(gw, scope, receive, send, lgsp=False).run()
+    elif path.startswith(LGSP_PREFIX):
+        await Call(gw, scope, receive, send, lgsp=True).run()
+    elif path == "/token":
+        await token_endpoint.token(gw, scope, receive, send)
+    elif path == "/listClients":
+        await metadata.list_clients(gw, scope, send)
+    else:
+        return False
+    return True
 
 
 class Call:
@@ -199,7 +236,11 @@ class Call:
     async def _identify(self, directory: Directory) -> str:
         """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""
         scheme, _, token = self.headers.get("authorization", "").partition(" ")
-        tls = (self.scope.get("extensions") or {}).get("tls") or {}
+        extensions = self.scope.get("extensions") or {}
+        in_process = extensions.get(PEER_EXTENSION)
+        if in_process:  # another gateway of this process (`vnegov up` with embedded tiers)
+            return self._peer_asserted(directory, Peer(code=in_process, agency="", serial=0))
+        tls = extensions.get("tls") or {}
         chain = tls.get("client_cert_chain") or []
         if not token.strip() and chain:
             return await self._peer_client(directory, chain[0])
@@ -221,6 +262,14 @@ class Call:
             )
         if not (peer.code in directory.gateways or peer.code == config.parent_code):
             return self._system_certificate(directory, named)
+        return self._peer_asserted(directory, peer)
+
+    def _peer_asserted(self, directory: Directory, peer: Peer) -> str:
+        """The caller another gateway vouches for in X-Road-Client: one of its members' systems, or
+        anyone's when it is our parent (the NDXP)."""
+        config = self.gw.config
+        if not (peer.code in directory.gateways or peer.code == config.parent_code):
+            raise GatewayError(E.CLIENT_AUTH, f"{peer.code} is not a gateway of this federation")
         self.peer = peer
         stated = self.headers.get("x-road-client")
         if stated is None:
@@ -346,6 +395,8 @@ class Call:
             raise GatewayError(
                 E.RATE_LIMITED, f"more than {config.rate_per_second:g} calls per second", retry_after=wait
             )
+        if not address.startswith("https://") and not self.gw.peer_upstream.is_local(address):
+            raise GatewayError(E.NETWORK_ERROR, f"refusing to call the gateway at {address} without TLS")
         user_id, issue = self._user_and_issue()
         body = await self._body(config.max_body_bytes)
         query = self.scope["query_string"].decode("latin-1")

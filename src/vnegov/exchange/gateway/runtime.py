@@ -70,8 +70,12 @@ class Gateway:
             local_origin=settings.signing.public_base_url,
             local_app=local_app,
         )
-        self.peer_upstream = Upstream(
-            connections=self.config.upstream_connections, ssl_context=client_context(self.config)
+        self.peer_upstream = Upstream(  # other gateways: mutual TLS, or in process (embedded tiers)
+            connections=self.config.upstream_connections,
+            ssl_context=client_context(self.config),
+            local_origin=settings.signing.public_base_url,
+            local_app=local_app,
+            local_peer=self.gateway_id,
         )
         self.peers = PeerCheck(self.config.tls_ca_file, self.config.crl_refresh_seconds)
         if self.config.role == "lgsp" and not (self.config.parent_url and self.config.parent_code):

@@ -35,6 +35,10 @@ HOP_BY_HOP = frozenset(
 )
 
 
+PEER_EXTENSION = "vnegov.gateway"
+"""The ASGI scope extension naming the calling gateway on the in-process transport."""
+
+
 class UpstreamTimeout(Exception):
     pass
 
@@ -61,12 +65,16 @@ class Upstream:
         local_app: ASGIApp | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_response_bytes: int = 64 * 1024 * 1024,
+        local_peer: str | None = None,
     ) -> None:
         self.connections = connections
         self.local_origin = local_origin.rstrip("/") if local_origin else None
         self.local_app = local_app
         self.ssl_context = ssl_context
         self.max_response_bytes = max_response_bytes
+        # In process there is no TLS: a gateway calling another in the same process names itself in the
+        # scope (an ASGI extension, which no HTTP client can set), as its certificate would.
+        self.local_peer = local_peer
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
     def _session(self) -> aiohttp.ClientSession:
@@ -142,6 +150,7 @@ class Upstream:
             "client": ("127.0.0.1", 0),
             "server": ("127.0.0.1", 0),
             "state": {},
+            "extensions": {PEER_EXTENSION: self.local_peer} if self.local_peer else {},
         }
         sent = False
         status = 500
