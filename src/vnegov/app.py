@@ -138,10 +138,16 @@ class LanguageMiddleware:
         await self.app(scope, receive, send_with_language)
 
 
-def app_from_environment() -> FastAPI:
+def served(app: FastAPI) -> ASGIApp:
+    """What a server runs for `app`: a component's front (the exchange gateway) if one was set up."""
+    front: ASGIApp = getattr(app.state, "asgi_front", app)
+    return front
+
+
+def app_from_environment() -> ASGIApp:
     """The app for one of several worker processes (`vnegov serve --workers N`): the components to
     serve come from VNEGOV_SERVE_COMPONENTS, set by the parent process."""
     import os
 
     names = [n for n in os.environ.get("VNEGOV_SERVE_COMPONENTS", "").split(",") if n]
-    return create_app(component_names=names or None)
+    return served(create_app(component_names=names or None))

@@ -47,7 +47,7 @@ def _serve(
 
     import uvicorn
 
-    from vnegov.app import create_app
+    from vnegov.app import create_app, served
 
     settings = get_settings()
     vlogging.configure(settings.log_level, settings.log_json)
@@ -77,8 +77,8 @@ def _serve(
     )
     from vnegov.exchange.gateway.tls import server_options
 
-    served = names or [c.name for c in components.available()]
-    tls = server_options(settings.exchange) if "exchange" in served else {}
+    serving = names or [c.name for c in components.available()]
+    tls = server_options(settings.exchange) if "exchange" in serving else {}
     if workers > 1:
         db.dispose()
         os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])
@@ -95,7 +95,7 @@ def _serve(
         )
         return
     uvicorn.run(
-        create_app(settings, component_names=names, db=db),
+        served(create_app(settings, component_names=names, db=db)),
         host=host,
         port=port,
         log_config=None,

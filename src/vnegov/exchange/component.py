@@ -26,6 +26,9 @@ def setup(app: FastAPI, settings: Settings, db: Database) -> None:
     tiers = embedded.start_tiers(app, settings, db, gateway) if settings.exchange.embedded_tiers else {}
     app.state.embedded_gateways = {g.gateway_id: g for g in tiers.values()}
     app.add_middleware(GatewayRouter, gateway=gateway, tiers=tiers)
+    # What the server runs: the gateway in front of the whole application, so its hot path skips
+    # the framework's middleware stack (the middleware above serves in-process and test calls).
+    app.state.asgi_front = GatewayRouter(app, gateway, tiers)
 
 
 def jobs(app: FastAPI) -> list[Job]:
