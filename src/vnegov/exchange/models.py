@@ -208,17 +208,6 @@ class LogRecord(Base):
     version: Mapped[int] = mapped_column(sa.Integer)
 
 
-class LogTip(Base):
-    """Where the message log's chain ends (one row). Every batch is chained after it while its row is
-    locked, so several gateway processes on one database write one unbroken chain."""
-
-    __tablename__ = "exchange_log_tip"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sequence: Mapped[int] = mapped_column(sa.BigInteger)
-    hash: Mapped[str] = mapped_column(sa.String(64))
-
-
 class LogBody(Base):
     """The bodies of a logged call whose provider subsystem logs in full (nội dung thông điệp).
 
@@ -260,7 +249,8 @@ class LogSeal(Base):
     __tablename__ = "exchange_log_seal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    first_sequence: Mapped[int] = mapped_column(sa.BigInteger)
+    # Unique both ends: two processes sealing at once start at the same record, so one of them fails.
+    first_sequence: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     last_sequence: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     head_hash: Mapped[str] = mapped_column(sa.String(64))
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -181,8 +181,12 @@ class MultiRowInsert:
         self.row = "(" + ", ".join([self.mark] * len(columns)) + ")"
         self.chunk = max(1, self.MAX_PARAMETERS // len(columns))
 
+    def statement(self, rows: Sequence[Sequence[Any]]) -> tuple[str, tuple[Any, ...]]:
+        """One statement for at most `chunk` rows, for a driver cursor: (SQL, flat parameters)."""
+        if len(rows) > self.chunk:
+            raise ValueError(f"at most {self.chunk} rows per statement")
+        return self.head + ", ".join([self.row] * len(rows)), tuple(value for row in rows for value in row)
+
     def execute(self, connection: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         for start in range(0, len(rows), self.chunk):
-            part = rows[start : start + self.chunk]
-            sql = self.head + ", ".join([self.row] * len(part))
-            connection.exec_driver_sql(sql, tuple(value for row in part for value in row))
+            connection.exec_driver_sql(*self.statement(rows[start : start + self.chunk]))
