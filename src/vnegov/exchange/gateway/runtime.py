@@ -1,8 +1,8 @@
 """A running gateway (cổng an ninh): its registry snapshot, message log writer, limits and seals.
 
-One `Gateway` per process serves every call of the gateway's ASGI app. It owns the message log's single
-writer (`GroupCommitLog`), so one database holds one gateway's chain: run a gateway in one process per
-database (federated gateways each have their own).
+One `Gateway` per process serves every call of the gateway's ASGI app. It owns this process's writer of
+the message log (`GroupCommitLog`); several processes of one gateway share one chain in one database
+(`logstore._Writer`); federated gateways each have their own.
 
 Fail closed: the log is sealed (signed, RFC 3161 time-stamped) every `seal_interval_seconds`. If
 records have stayed unsealed for longer than `timestamp_grace_seconds` because sealing keeps failing,
