@@ -9,8 +9,8 @@ records, a platform administrator or the `monitoring` role reads all.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from datetime import datetime
 from typing import Any
 
@@ -56,48 +56,55 @@ class OpmonRead(BaseModel):
 
 
 class OpmonWriter:
-    """Buffers records and writes them at most `flush_seconds` later, `max_batch` per transaction."""
+    """Buffers records and writes them every `flush_seconds`, `max_batch` per statement batch.
 
-    def __init__(self, db: Database, *, flush_seconds: float = 1.0, max_batch: int = 1000) -> None:
+    The call path only appends to a deque (no lock, no wake-up); the writer thread sleeps between
+    flushes. Waking the writer for every record (a queue) cost the event loop a fifth of its throughput
+    in interpreter-lock hand-overs under load.
+    """
+
+    def __init__(
+        self, db: Database, *, flush_seconds: float = 1.0, max_batch: int = 1000, max_buffer: int = 100_000
+    ) -> None:
         self.db = db
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
+        self.max_buffer = max_buffer
         self.dropped = 0
         self._insert = MultiRowInsert(db, OpmonRecord.__tablename__, FIELDS)
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=50_000)
+        self._buffer: deque[dict[str, Any]] = deque()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="exchange-opmon", daemon=True)
         self._thread.start()
 
     def record(self, fields: dict[str, Any]) -> None:
-        try:
-            self._queue.put_nowait(fields)
-        except queue.Full:
+        if len(self._buffer) >= self.max_buffer:
             self.dropped += 1  # monitoring must never hold a call back
+            return
+        self._buffer.append(fields)
+
+    def flush(self) -> None:
+        """Write what is buffered now (the writer thread does this every `flush_seconds`)."""
+        batch: list[dict[str, Any]] = []
+        while self._buffer:
+            try:
+                batch.append(self._buffer.popleft())
+            except IndexError:
+                break
+            if len(batch) >= self.max_batch:
+                self._write(batch)
+                batch = []
+        if batch:
+            self._write(batch)
 
     def close(self) -> None:
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout=10)
+        self.flush()
 
     def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch: list[dict[str, Any]] = []
-            try:
-                item = self._queue.get(timeout=self.flush_seconds)
-            except queue.Empty:
-                continue
-            while item is not None:
-                batch.append(item)
-                if len(batch) >= self.max_batch:
-                    break
-                try:
-                    item = self._queue.get(timeout=0.05 if len(batch) < 10 else 0)
-                except queue.Empty:
-                    break
-            else:
-                stop = True
-            if batch:
-                self._write(batch)
+        while not self._stop.wait(self.flush_seconds):
+            self.flush()
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
