@@ -40,11 +40,11 @@ PEER_EXTENSION = "vnegov.gateway"
 
 
 class UpstreamTimeout(Exception):
-    pass
+    """The provider (or next gateway) did not answer within the service's timeout."""
 
 
 class UpstreamUnreachable(Exception):
-    pass
+    """The provider (or next gateway) could not be reached, or its answer was unusable."""
 
 
 @dataclass(frozen=True, slots=True)
