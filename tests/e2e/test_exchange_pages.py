@@ -1,0 +1,72 @@
+"""An official connects a system to the exchange on the pages, and sees its call in the message log,
+in a real browser against a real server."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import Caller, unique
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_official_connects_a_system_and_sees_its_call_logged(
+    live_server: str,
+    page,  # type: ignore[no-untyped-def]
+    province_hanoi: Caller,
+    operator: Caller,
+) -> None:
+    r = httpx.post(
+        f"{live_server}/api/v1/exchange/members",
+        json={"member_class": "GOV", "member_code": "H24", "name": "UBND thành phố Hà Nội"},
+        headers=operator.headers,
+    )
+    assert r.status_code in (201, 409), r.text
+    system = f"VN/GOV/H24/{unique('MCDT')}"
+    service = f"{system}/traCuu/v1"
+
+    page.goto(f"{live_server}/exchange/manage")
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("Khóa API").fill(province_hanoi.token)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/exchange/manage$"))
+
+    page.get_by_label("Hệ thống mới").fill(system)
+    page.locator("#new-subsystem-name").fill("Một cửa điện tử")
+    page.locator("form[action$='register-subsystem'] button").click()
+    page.wait_for_load_state()
+    assert "Đã đăng ký hệ thống" in page.locator("#form-notice").inner_text()
+
+    page.get_by_label("Dịch vụ mới").fill(service)
+    page.locator("#new-service-title").fill("Tra cứu hồ sơ")
+    page.get_by_label("Địa chỉ hệ thống cung cấp").fill(f"{live_server}/api/v1/exchange/demo/echo")
+    page.locator("form[action$='register-service'] button").click()
+    page.wait_for_load_state()
+
+    page.get_by_label("Hệ thống gọi hoặc nhóm").fill(system)
+    page.get_by_role("button", name="Cấp quyền").click()
+    page.wait_for_load_state()
+    assert "Đã cấp quyền truy cập" in page.locator("#form-notice").inner_text()
+
+    page.locator("tr", has_text=system).get_by_role("button", name="Cấp thông tin xác thực").click()
+    page.wait_for_load_state()
+    client_id = page.locator("#issued-client-id").inner_text()
+    secret = page.locator("#issued-secret").inner_text()
+
+    token = httpx.post(
+        f"{live_server}/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    ).json()["access_token"]
+    call = httpx.post(
+        f"{live_server}/r1/{service}/ho-so",
+        content=b"{}",
+        headers={"Authorization": f"Bearer {token}", "X-Road-Client": system, "X-Road-Id": f"e2e-{system}"},
+        timeout=30,
+    )
+    assert call.status_code == 200, call.text
+
+    page.goto(f"{live_server}/exchange/log?client={system}")
+    row = page.locator("#log tbody tr").first
+    assert f"e2e-{system}" in row.inner_text() and "200" in row.inner_text()
