@@ -9,6 +9,10 @@ import httpx
 import pytest
 
 from tests.conftest import Caller, unique
+from vnegov.exchange.seed import seed
+from vnegov.kernel.context import SYSTEM
+from vnegov.kernel.db import Database
+from vnegov.kernel.settings import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +21,11 @@ def test_an_official_connects_a_system_and_sees_its_call_logged(
     live_server: str,
     page,  # type: ignore[no-untyped-def]
     province_hanoi: Caller,
-    operator: Caller,
+    db: Database,
+    settings: Settings,
 ) -> None:
-    r = httpx.post(
-        f"{live_server}/api/v1/exchange/members",
-        json={"member_class": "GOV", "member_code": "H24", "name": "UBND thành phố Hà Nội"},
-        headers=operator.headers,
-    )
-    assert r.status_code in (201, 409), r.text
+    with db.transaction() as session:  # the demo directory, as `vnegov up` has it (idempotent)
+        seed(session, SYSTEM, None, settings)
     system = f"VN/GOV/H24/{unique('MCDT')}"
     service = f"{system}/traCuu/v1"
 
