@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from vnegov.kernel.db import Database
 from vnegov.kernel.settings import Settings
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
+
+log = logging.getLogger(__name__)
 
 LGSP = "VN/GOV/H24/LGSP"
 PREFIX = "/lgsp/h24"
@@ -101,6 +104,10 @@ def _remember(path: Path, secrets: list[dict[str, Any]]) -> None:
 
 def start_tiers(app: ASGIApp, settings: Settings, db: Database, ndxp: Gateway) -> dict[str, Gateway]:
     """Prepare and create the embedded LGSP; returns {path prefix: gateway}."""
+    with db.read() as session:
+        if not any(m.id == "VN/GOV/H24" for m in service.list_members(session, instance="VN")):
+            log.warning("embedded LGSP skipped: the registry has no member VN/GOV/H24 (seed the demo data)")
+            return {}
     base = settings.signing.public_base_url.rstrip("/")
     lgsp_db = Database(f"sqlite:///{(settings.data_dir / 'exchange-lgsp-h24.db').as_posix()}")
     migrate.upgrade(lgsp_db)
