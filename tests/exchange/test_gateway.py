@@ -502,3 +502,31 @@ def test_guessing_client_secrets_is_slowed_down(gw: GatewayEnv) -> None:
         assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     finally:
         gw.gateway.rates._buckets.clear()  # other tests share this test client's address
+
+
+def test_a_right_may_set_this_clients_own_rate_and_quota(gw: GatewayEnv, g22_operator: Caller) -> None:
+    service = f"{DVCQG}/perClient"
+    r = gw.client.post(
+        f"{API}/services",
+        json={
+            "service": service,
+            "title": "per client",
+            "upstream_url": "http://vnegov.test/api/v1/exchange/demo/echo",
+        },
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = gw.client.post(
+        f"{API}/access-rights",
+        json={"service": service, "client": HANOI, "quota_per_day": 1},
+        headers=g22_operator.headers,
+    )
+    assert r.status_code == 201 and r.json()["quota_per_day"] == 1
+    gw.client.post(
+        f"{API}/access-rights", json={"service": service, "client": HCMC}, headers=g22_operator.headers
+    )
+    path = f"/r1/{service}"
+    assert gw.client.get(path, headers=gw.headers(HANOI)).status_code == 200
+    r = gw.client.get(path, headers=gw.headers(HANOI))
+    _assert_refused(gw, r, 429, "Server.ClientProxy.QuotaExceeded", "quota_exceeded")
+    assert [gw.client.get(path, headers=gw.headers(HCMC)).status_code for _ in range(3)] == [200, 200, 200]

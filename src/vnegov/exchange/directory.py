@@ -59,6 +59,8 @@ class Route:
     quota_per_day: int | None
     rights: Mapping[str, tuple[Endpoint, ...]] = field(default_factory=dict)
     body_logging: str = "metadata"  # the provider subsystem's choice: full, metadata, off
+    client_limits: Mapping[str, tuple[float | None, int | None]] = field(default_factory=dict)
+    """Per client: (rate per second, daily quota) set on its access rights, overriding the service's."""
 
     def allows(self, client: str, method: str, path: str) -> bool:
         """May `client` call `method path` here? Dot segments are never allowed (no escaping a prefix)."""
@@ -127,6 +129,10 @@ class Directory:
         return ""
 
 
+def _most(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else max(a, b)
+
+
 def load_directory(session: Session) -> Directory:
     """Read the whole registry (a few queries; thousands of rows at most) into a `Directory`."""
     members: dict[int, Member] = {m.id: m for m in session.scalars(sa.select(Member))}
@@ -139,6 +145,7 @@ def load_directory(session: Session) -> Directory:
     for group_id, subsystem_id in session.execute(sa.select(GroupMember.group_id, GroupMember.subsystem_id)):
         in_group.setdefault(group_id, []).append(str(subsystems[subsystem_id][0]))
     rights: dict[int, dict[str, list[Endpoint]]] = {}
+    limits: dict[int, dict[str, tuple[float | None, int | None]]] = {}
     live = sa.select(AccessRight).where(AccessRight.revoked_at.is_(None)).order_by(AccessRight.id)
     for right in session.scalars(live):
         # A group's right is each member subsystem's right; a membership change reloads the directory.
@@ -150,6 +157,13 @@ def load_directory(session: Session) -> Directory:
             rights.setdefault(right.service_id, {}).setdefault(client, []).append(
                 Endpoint(right.method, right.path)
             )
+            if right.rate_per_second is not None or right.quota_per_day is not None:
+                # several rights with limits: the most generous of each applies
+                rate, quota = limits.setdefault(right.service_id, {}).get(client, (None, None))
+                limits[right.service_id][client] = (
+                    _most(rate, right.rate_per_second),
+                    _most(quota, right.quota_per_day),
+                )
     routes: dict[str, Route] = {}
     for svc in session.scalars(sa.select(Service)):
         provider = subsystems[svc.subsystem_id][0]
@@ -167,6 +181,7 @@ def load_directory(session: Session) -> Directory:
             quota_per_day=svc.quota_per_day,
             rights={c: tuple(e) for c, e in rights.get(svc.id, {}).items()},
             body_logging=subsystems[svc.subsystem_id][1].body_logging,
+            client_limits=limits.get(svc.id, {}),
         )
     by_member: dict[int, list[str]] = {}
     for cid, sub in subsystems.values():

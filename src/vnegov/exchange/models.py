@@ -156,6 +156,9 @@ class AccessRight(Base):
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_group.id"), nullable=True)
     method: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     path: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
+    # Limits for this client (or group member) only; NULL: the service's.
+    rate_per_second: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    quota_per_day: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     granted_by: Mapped[str] = mapped_column(sa.String(200))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -109,6 +109,10 @@ class AccessRightCreate(Strict):
     )
     method: str | None = Field(None, max_length=10, description="GET, POST, PUT, PATCH, DELETE; none: any")
     path: str | None = Field(None, max_length=1000, description="Path prefix starting with '/'; none: any")
+    rate_per_second: float | None = Field(None, gt=0, description="This client's rate; none: the service's")
+    quota_per_day: int | None = Field(
+        None, gt=0, description="This client's daily quota; none: the service's"
+    )
 
 
 class AccessRightRead(BaseModel):
@@ -117,6 +121,8 @@ class AccessRightRead(BaseModel):
     client: str
     method: str | None
     path: str | None
+    rate_per_second: float | None = None
+    quota_per_day: int | None = None
     granted_by: str
     granted_at: datetime
     revoked_at: datetime | None

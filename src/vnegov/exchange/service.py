@@ -218,6 +218,8 @@ def _right_read(session: Session, row: AccessRight) -> schemas.AccessRightRead:
         client=_right_client(session, row),
         method=row.method,
         path=row.path,
+        rate_per_second=row.rate_per_second,
+        quota_per_day=row.quota_per_day,
         granted_by=row.granted_by,
         granted_at=row.granted_at,
         revoked_at=row.revoked_at,
@@ -553,6 +555,8 @@ def grant_access(
         group_id=group_id,
         method=method,
         path=path,
+        rate_per_second=right_in.rate_per_second,
+        quota_per_day=right_in.quota_per_day,
         granted_by=actor.subject,
         granted_at=now(),
     )

@@ -338,19 +338,20 @@ class Call:
     # ------------------------------------------------------------------ forwarding
 
     def _limits(self, route: Route) -> tuple[int, float, float, float, int | None]:
-        """Body limit, timeout, rate, burst and daily quota: the service's own, else the defaults.
-
-        A service's own rate allows a burst of one second's worth; the default rate, `rate_burst`.
-        """
+        """Body limit, timeout, rate, burst and daily quota: this client's (from its access rights), else
+        the service's, else the defaults. A set rate allows a burst of one second's worth; the default
+        rate, `rate_burst`."""
         c = self.gw.config
-        rate = route.rate_per_second or c.rate_per_second
-        burst = float(c.rate_burst) if route.rate_per_second is None else max(1.0, rate)
+        own_rate, own_quota = route.client_limits.get(self.client or "", (None, None))
+        set_rate = own_rate or route.rate_per_second
+        rate = set_rate or c.rate_per_second
+        burst = float(c.rate_burst) if set_rate is None else max(1.0, rate)
         return (
             route.max_body_bytes or c.max_body_bytes,
             route.timeout_seconds or c.timeout_seconds,
             rate,
             burst,
-            route.quota_per_day or c.quota_per_day,
+            own_quota or route.quota_per_day or c.quota_per_day,
         )
 
     async def forward(self, route: Route, sub_path: str) -> None:
