@@ -18,8 +18,7 @@ from vnegov.exchange import schemas
 from vnegov.exchange.errors import SubsystemNotFound
 from vnegov.exchange.identifiers import ClientId, parse_client
 from vnegov.exchange.models import ClientCredential, Member, Subsystem
-from vnegov.exchange.service import REGISTRY_CHANGED, _check_owner, _subsystem_row
-from vnegov.kernel import audit
+from vnegov.exchange.service import _check_owner, _subsystem_row, record_change
 from vnegov.kernel.clock import now
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import NotFound
@@ -52,8 +51,7 @@ def issue(session: Session, *, actor: Principal, subsystem: str) -> schemas.Cred
     )
     session.add(credential)
     session.flush()
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.credential.issue",
@@ -108,8 +106,7 @@ def revoke(session: Session, *, actor: Principal, subsystem: str, client_id: str
         raise CredentialNotFound(f"credential {client_id} of {cid} does not exist", client_id=client_id)
     if row.revoked_at is None:
         row.revoked_at = now()
-        session.info[REGISTRY_CHANGED] = True
-        audit.record(
+        record_change(
             session,
             actor=actor,
             action="exchange.credential.revoke",

@@ -21,8 +21,7 @@ from vnegov.exchange import schemas
 from vnegov.exchange.errors import InvalidRegistryInput, MemberNotFound, NotPlatformAdmin
 from vnegov.exchange.identifiers import parse_client, parse_member
 from vnegov.exchange.models import Gateway, Member
-from vnegov.exchange.service import REGISTRY_CHANGED, _is_admin, _member_id, _member_row
-from vnegov.kernel import audit
+from vnegov.exchange.service import _is_admin, _member_id, _member_row, record_change
 from vnegov.kernel.context import SYSTEM, Principal
 from vnegov.kernel.db import Database
 from vnegov.kernel.errors import Conflict, NotFound
@@ -76,8 +75,7 @@ def register_gateway(
     session.add(row)
     session.flush()
     read = _read(session, row)
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.gateway.register",
@@ -110,8 +108,7 @@ def set_member_gateway(
     before = row.gateway_id
     row.gateway_id = target.id if target else None
     session.flush()
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.member.gateway",

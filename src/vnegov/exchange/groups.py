@@ -16,15 +16,14 @@ from vnegov.exchange.errors import InvalidRegistryInput, MemberNotFound, NotPlat
 from vnegov.exchange.identifiers import MemberId, check_part, parse_client, parse_member
 from vnegov.exchange.models import Group, GroupMember, Member, Subsystem
 from vnegov.exchange.service import (
-    REGISTRY_CHANGED,
     _check_owner,
     _client_id,
     _is_admin,
     _member_id,
     _member_row,
     _subsystem_row,
+    record_change,
 )
-from vnegov.kernel import audit
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import Conflict, NotFound
 
@@ -100,8 +99,7 @@ def create_group(session: Session, *, actor: Principal, group_in: schemas.GroupC
     session.add(row)
     session.flush()
     read = _read(session, row)
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.group.create",
@@ -131,8 +129,7 @@ def _membership(
         raise InvalidRegistryInput(f"{cid} is not in group {kind}:{code}", field="subsystem")
     session.flush()
     read = _read(session, group)
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.group.add" if add else "exchange.group.remove",

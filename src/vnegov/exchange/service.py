@@ -63,6 +63,12 @@ REGISTRY_CHANGED = "vnegov.exchange.registry_changed"
 """Set in `session.info` by every registry write, so gateways in this process reload after the commit."""
 
 
+def record_change(session: Session, **entry: Any) -> None:
+    """Every registry write ends here: its audit row, and the mark that makes gateways reload."""
+    session.info[REGISTRY_CHANGED] = True
+    audit.record(session, **entry)
+
+
 # --------------------------------------------------------------------------- identifiers and owners
 
 
@@ -339,8 +345,7 @@ def register_member(
     session.add(row)
     session.flush()
     read = _member_read(row, [])
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.member.register",
@@ -365,8 +370,7 @@ def register_subsystem(
     session.add(row)
     session.flush()
     read = _subsystem_read(cid, row)
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.subsystem.register",
@@ -389,8 +393,7 @@ def set_body_logging(
     before = row.body_logging
     row.body_logging = mode
     session.flush()
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.subsystem.body_logging",
@@ -453,8 +456,7 @@ def register_service(
         rate_per_second=row.rate_per_second,
         quota_per_day=row.quota_per_day,
     )
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.service.register",
@@ -564,8 +566,7 @@ def grant_access(
     session.flush()
     read = _right_read(session, row)
     after = read.model_dump(mode="json")
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.access_right.grant",
@@ -590,8 +591,7 @@ def revoke_access(session: Session, *, actor: Principal, right_id: int) -> schem
     session.flush()
     read = _right_read(session, row)
     after = read.model_dump(mode="json")
-    session.info[REGISTRY_CHANGED] = True
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="exchange.access_right.revoke",

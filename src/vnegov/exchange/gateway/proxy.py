@@ -85,16 +85,13 @@ class GatewayRouter:
             path: str = scope["path"]
             for prefix, tier in self.tiers.items():
                 if path.startswith(prefix + "/"):
+                    raw_path = scope.get("raw_path") or path.encode("latin-1")
                     inner = {
                         **scope,
                         "path": path[len(prefix) :],
+                        "raw_path": raw_path[len(prefix) :],
                         "root_path": scope.get("root_path", "") + prefix,
                     }
-                    inner["raw_path"] = (
-                        inner["path"].encode("latin-1")
-                        if "raw_path" not in scope
-                        else (scope["raw_path"][len(prefix) :])
-                    )
                     if not await _dispatch(tier, inner, receive, send):
                         await respond_json(send, 404, {"detail": "not a gateway path"})
                     return
