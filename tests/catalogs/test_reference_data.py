@@ -69,6 +69,7 @@ def test_reference_catalogues_are_listed(client: TestClient, reference_data) -> 
         "sexes",
         "document-types",
         "dossier-statuses",
+        "business-lines",
     } <= codes
 
 

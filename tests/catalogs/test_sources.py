@@ -264,6 +264,7 @@ def test_registry_lists_every_catalogue_once_agencies_first() -> None:
         "sexes",
         "document-types",
         "dossier-statuses",
+        "business-lines",
     }
     for s in ALL_SOURCES:
         assert s.source and s.licence and s.decision, s.code

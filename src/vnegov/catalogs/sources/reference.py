@@ -1,5 +1,5 @@
 """The smaller shared catalogues (danh mục dùng chung): agencies, ethnic groups, nationalities,
-religions, sexes, administrative-document types and DVCQG dossier statuses.
+religions, sexes, administrative-document types, DVCQG dossier statuses and business lines (VSIC 2018).
 
 Sources and licences, one per catalogue
 ---------------------------------------
@@ -32,6 +32,14 @@ Sources and licences, one per catalogue
   ("Công văn" and "Thư công" have none).
 * ``dossier-statuses`` — TrangThaiHoSo 1–10 of the National Public Service Portal (Cổng DVCQG) as
   used by its synchronisation API (VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl).
+* ``business-lines`` — ``data/vsic_2018.csv``: Hệ thống ngành kinh tế Việt Nam (VSIC 2018), Phụ lục I
+  of Quyết định 27/2018/QĐ-TTg (06/07/2018, in force 20/08/2018), all five levels, transcribed from
+  the public repository tienphuocgroup/manganhnghe, file ``vsic_2018.csv`` (commit 62a5b7d; no licence
+  file; the content is a legal text, Luật SHTT Điều 15). Codes, names and parents are that file's,
+  unchanged (its spelling slips, e.g. 9524 "tương tư", are kept). It has 21 sections, 88 divisions,
+  242 groups, 464 classes and 734 subclasses; Điều 1 of the decision announces 486 classes — the
+  22-class gap could not be resolved from any public source read (every subclass has its class,
+  every class at least one subclass). No English names: the source has none.
 """
 
 from __future__ import annotations
@@ -328,4 +336,45 @@ DOSSIER_STATUSES = CatalogSource(
     items=_dossier_status_items,
     source="Cổng DVCQG synchronisation API (VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl.java)",
     licence="Public specification",
+)
+
+
+# ------------------------------------------------------------ business lines (VSIC 2018)
+
+VSIC_LEVELS = ("section", "division", "group", "class", "subclass")
+VSIC_2018_IN_FORCE = date(2018, 8, 20)
+
+
+def _business_line_items() -> Iterator[ItemRecord]:
+    for row in read_csv("vsic_2018.csv"):
+        yield ItemRecord(
+            code=row["code"],
+            name_vi=row["name_vi"],
+            name_en=row["name_en"],
+            parent_code=row["parent_code"] or None,
+            level=row["level"],
+            valid_from=VSIC_2018_IN_FORCE,
+        )
+
+
+BUSINESS_LINES = CatalogSource(
+    code="business-lines",
+    name_vi="Hệ thống ngành kinh tế Việt Nam (VSIC 2018)",
+    name_en="Vietnam Standard Industrial Classification (VSIC 2018)",
+    owner_agency="G12",
+    decision="Quyết định 27/2018/QĐ-TTg ngày 06/07/2018 (Phụ lục I)",
+    description=(
+        "Economic activities in five levels: section (A–U), division (2 digits), group (3), class (4) "
+        "and subclass (5), each under the code one level up; used to check the business lines "
+        "(ngành nghề kinh doanh) of the enterprise registry. 21/88/242/464/734 items as in the source "
+        "transcription; the decision announces 486 classes, 22 of which could not be found. "
+        "Vietnamese names only. Valid from 20/08/2018."
+    ),
+    fields=(),
+    items=_business_line_items,
+    source=(
+        "Quyết định 27/2018/QĐ-TTg, Phụ lục I, as transcribed in github.com/tienphuocgroup/manganhnghe "
+        "vsic_2018.csv (commit 62a5b7da190fd548c93afca103a3c2fcf81661e8)"
+    ),
+    licence="Legal text (not subject to copyright, Luật SHTT Điều 15); source repository states no licence",
 )

@@ -10,6 +10,7 @@ from vnegov.catalogs.sources import CatalogSource
 from vnegov.catalogs.sources.admin_units import ADMIN_UNITS
 from vnegov.catalogs.sources.reference import (
     AGENCIES,
+    BUSINESS_LINES,
     DOCUMENT_TYPES,
     DOSSIER_STATUSES,
     ETHNIC_GROUPS,
@@ -27,6 +28,7 @@ ALL_SOURCES: tuple[CatalogSource, ...] = (
     SEXES,
     DOCUMENT_TYPES,
     DOSSIER_STATUSES,
+    BUSINESS_LINES,
 )
 
 __all__ = ["ALL_SOURCES"]
