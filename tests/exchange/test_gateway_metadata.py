@@ -50,7 +50,7 @@ def test_list_and_allowed_methods(gw: GatewayEnv) -> None:
         "member_class": "GOV",
         "member_code": "G01",
         "object_type": "SERVICE",
-        "service_code": "xacThucCongDan/v1",
+        "service_code": "congDan/v1",
         "service_type": "REST",
         "subsystem_code": "DANCU",
         "xroad_instance": "VN",

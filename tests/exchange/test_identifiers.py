@@ -18,13 +18,13 @@ def test_client_service_and_lgsp_forms_round_trip() -> None:
     assert client == ClientId("VN", "GOV", "G12", "DVC")
     assert str(client) == "VN/GOV/G12/DVC"
     assert str(client.member) == "VN/GOV/G12"
-    service = parse_service("VN/GOV/G01/DANCU/xacThucCongDan/v1")
+    service = parse_service("VN/GOV/G01/DANCU/congDan/v1")
     assert (service.provider.member_code, service.service_code, service.version) == (
         "G01",
-        "xacThucCongDan",
+        "congDan",
         "v1",
     )
-    assert str(service) == "VN/GOV/G01/DANCU/xacThucCongDan/v1"
+    assert str(service) == "VN/GOV/G01/DANCU/congDan/v1"
     assert parse_service("VN/COM/0106001236/PAY/init").version is None
     legacy = parse_dstcode("VN:GOV:000.00.00.G22:vpcpdvcprovider")
     assert legacy == ClientId("VN", "GOV", "000.00.00.G22", "vpcpdvcprovider")

@@ -39,8 +39,8 @@ def test_demo_directory_and_rights(
             session, "VN/GOV/H24/LGSP", "VN/GOV/G12/DMDC/danhMucDungChung/v1", "POST", "/admin-units/items"
         )
         assert service.access_check(
-            session, "VN/GOV/G22/DVCQG", "VN/GOV/G01/DANCU/xacThucCongDan/v1", "POST", "/verify"
+            session, "VN/GOV/G22/DVCQG", "VN/GOV/G01/DANCU/congDan/v1", "POST", "/verify"
         )
         assert not service.access_check(
-            session, "VN/GOV/G22/DVCQG", "VN/GOV/G01/DANCU/xacThucCongDan/v1", "POST", "/records"
+            session, "VN/GOV/G22/DVCQG", "VN/GOV/G01/DANCU/congDan/v1", "POST", "/records"
         )

@@ -1,7 +1,7 @@
 """Identifiers on the data exchange (định danh trên nền tảng tích hợp, chia sẻ dữ liệu).
 
 They follow X-Road: a client is `instance/memberClass/memberCode/subsystem` (e.g. `VN/GOV/G12/DVC`),
-a service adds `serviceCode[/version]` (e.g. `VN/GOV/G01/DANCU/xacThucCongDan/v1`). Member codes are
+a service adds `serviceCode[/version]` (e.g. `VN/GOV/G01/DANCU/congDan/v1`). Member codes are
 agencies' electronic ID codes (Decision 20/2020/QĐ-TTg) for GOV, enterprise codes for COM.
 
 Every part may only use the characters X-Road's message protocol allows (PR-MESS §2.7, PR-REST
@@ -115,7 +115,7 @@ def parse_client(value: str, *, field: str = "client") -> ClientId:
 
 
 def parse_service(value: str, *, field: str = "service") -> ServiceId:
-    """`VN/GOV/G01/DANCU/xacThucCongDan[/v1]` → ServiceId."""
+    """`VN/GOV/G01/DANCU/congDan[/v1]` → ServiceId."""
     parts = value.strip().strip("/").split("/")
     if len(parts) not in (5, 6):
         raise InvalidIdentifier(

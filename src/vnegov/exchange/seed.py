@@ -61,13 +61,13 @@ def seed(
             upstream_url=f"{base}/api/v1/catalogs",
         ),
     )
-    citizens = "VN/GOV/G01/DANCU/xacThucCongDan/v1"
+    citizens = "VN/GOV/G01/DANCU/congDan/v1"
     service.register_service(
         session,
         actor=actor,
         service_in=schemas.ServiceCreate(
             service=citizens,
-            title="Xác thực thông tin công dân",
+            title="Cơ sở dữ liệu quốc gia về dân cư: xác thực, khai thác thông tin công dân",
             upstream_url=f"{base}/api/v1/registries/population",
         ),
     )

@@ -12,6 +12,7 @@ service exists or not. COM and ORG members are managed by platform administrator
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -421,12 +422,7 @@ def register_service(
     _check_owner(actor, sid.provider.member)
     _check_url(service_in.upstream_url)
     if service_in.openapi is not None:
-        if service_in.kind != "REST":
-            raise InvalidRegistryInput("only REST services have an OpenAPI description", field="openapi")
-        if not ({"openapi", "swagger"} & service_in.openapi.keys()):
-            raise InvalidRegistryInput(
-                "an OpenAPI description has an 'openapi' (or 'swagger') version field", field="openapi"
-            )
+        _check_openapi(service_in.kind, service_in.openapi)
     subsystem = _subsystem_row(session, sid.provider)
     if subsystem is None:
         raise SubsystemNotFound(str(sid.provider), field="service")
@@ -465,6 +461,39 @@ def register_service(
         after=read.model_dump(mode="json"),
     )
     return read
+
+
+def _check_openapi(kind: str, document: dict[str, Any]) -> None:
+    if kind != "REST":
+        raise InvalidRegistryInput("only REST services have an OpenAPI description", field="openapi")
+    if not ({"openapi", "swagger"} & document.keys()):
+        raise InvalidRegistryInput(
+            "an OpenAPI description has an 'openapi' (or 'swagger') version field", field="openapi"
+        )
+
+
+def describe_service(
+    session: Session, *, actor: Principal, service: str, openapi: dict[str, Any]
+) -> schemas.ServiceRead:
+    """Set or replace a REST service's OpenAPI description (the provider's agency only); audited."""
+    sid = parse_service(service, field="service")
+    _check_owner(actor, sid.provider.member)
+    row = _service_row(session, sid)
+    if row is None:
+        raise ServiceNotFound(str(sid))
+    _check_openapi(row.kind, openapi)
+    before = None if row.openapi is None else hashlib.sha256(row.openapi.encode()).hexdigest()
+    row.openapi = json.dumps(openapi, ensure_ascii=False)
+    record_change(
+        session,
+        actor=actor,
+        action="exchange.service.describe",
+        object_type="exchange_service",
+        object_id=str(sid),
+        before={"openapi_sha256": before},
+        after={"openapi_sha256": hashlib.sha256(row.openapi.encode()).hexdigest()},
+    )
+    return schemas.ServiceRead(**_service_fields(sid, row))
 
 
 # --------------------------------------------------------------------------- access rights

@@ -69,6 +69,7 @@ class Gateway:
             connections=self.config.upstream_connections,
             local_origin=settings.signing.public_base_url,
             local_app=local_app,
+            delivered_by=self.gateway_id,
         )
         self.peer_upstream = Upstream(  # other gateways: mutual TLS, or in process (embedded tiers)
             connections=self.config.upstream_connections,

@@ -38,6 +38,9 @@ HOP_BY_HOP = frozenset(
 PEER_EXTENSION = "vnegov.gateway"
 """The ASGI scope extension naming the calling gateway on the in-process transport."""
 
+DELIVERY_EXTENSION = "vnegov.exchange.delivered_by"
+"""The ASGI scope extension naming the gateway that delivered a call to an in-process provider."""
+
 
 class UpstreamTimeout(Exception):
     """The provider (or next gateway) did not answer within the service's timeout."""
@@ -66,6 +69,7 @@ class Upstream:
         ssl_context: ssl.SSLContext | None = None,
         max_response_bytes: int = 64 * 1024 * 1024,
         local_peer: str | None = None,
+        delivered_by: str | None = None,
     ) -> None:
         self.connections = connections
         self.local_origin = local_origin.rstrip("/") if local_origin else None
@@ -75,6 +79,7 @@ class Upstream:
         # In process there is no TLS: a gateway calling another in the same process names itself in the
         # scope (an ASGI extension, which no HTTP client can set), as its certificate would.
         self.local_peer = local_peer
+        self.delivered_by = delivered_by  # providers in process learn which gateway delivered the call
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
     def _session(self) -> aiohttp.ClientSession:
@@ -129,6 +134,14 @@ class Upstream:
         except aiohttp.ClientError as exc:
             raise UpstreamUnreachable(f"cannot reach the provider: {exc.__class__.__name__}: {exc}") from exc
 
+    def _extensions(self) -> dict[str, str]:
+        extensions = {}
+        if self.local_peer:
+            extensions[PEER_EXTENSION] = self.local_peer
+        if self.delivered_by:
+            extensions[DELIVERY_EXTENSION] = self.delivered_by
+        return extensions
+
     async def _send_local(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> UpstreamResponse:
@@ -150,7 +163,7 @@ class Upstream:
             "client": ("127.0.0.1", 0),
             "server": ("127.0.0.1", 0),
             "state": {},
-            "extensions": {PEER_EXTENSION: self.local_peer} if self.local_peer else {},
+            "extensions": self._extensions(),
         }
         sent = False
         status = 500
