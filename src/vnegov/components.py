@@ -49,7 +49,12 @@ DEMO_SECRETS = "demo_secrets"
 writes them to `data/demo-credentials.json`, never to the console or the logs."""
 
 # In dependency order: a component comes after those it stands on.
-COMPONENT_MODULES: tuple[str, ...] = ("vnegov.catalogs", "vnegov.signing", "vnegov.exchange")
+COMPONENT_MODULES: tuple[str, ...] = (
+    "vnegov.catalogs",
+    "vnegov.signing",
+    "vnegov.exchange",
+    "vnegov.registries",
+)
 
 KERNEL_MIGRATIONS = Path(__file__).parent / "kernel" / "migrations"
 
