@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vnegov.components import ComponentSpec
-from vnegov.registries import api
+from vnegov.registries import api, cli
 from vnegov.registries.seed import seed
 
 HERE = Path(__file__).parent
@@ -16,7 +16,8 @@ COMPONENT = ComponentSpec(
     title_vi="Cơ sở dữ liệu quốc gia: dân cư, đăng ký doanh nghiệp",
     title_en="National databases: population, enterprises",
     migrations=HERE / "migrations",
-    partial=True,  # pages, GovStack shape, SOAP and the benchmark are not built yet
+    partial=True,  # pages, the GovStack shape and the benchmark are not built yet
     api_router=api.router,
     seed=seed,
+    cli=cli.app,
 )
