@@ -116,3 +116,12 @@ def test_a_consent_widens_what_one_system_reads_about_one_person(reg: GatewayEnv
     r = reg.client.post(f"{ADMIN}/consents/{consent_id}/revoke", headers=mps_official.headers)
     assert r.status_code == 200 and r.json()["revoked_at"] is not None
     assert reg.client.get(url, headers=reg.headers(HANOI, **PURPOSE)).status_code == first.status_code
+
+
+def test_grants_are_seen_only_by_the_registry_that_keeps_them(reg: GatewayEnv, mof_official) -> None:  # type: ignore[no-untyped-def]
+    r = reg.client.get(f"{ADMIN}/grants", headers=mof_official.headers)
+    assert r.status_code == 200, r.text
+    assert {g["database"] for g in r.json()} == {"enterprise"}
+    grant = {"database": "population", "client": HANOI, "fields": ["religion"], "legal_basis": "none"}
+    r = reg.client.put(f"{ADMIN}/grants", json=grant, headers=mof_official.headers)
+    assert r.status_code == 403

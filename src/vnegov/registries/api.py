@@ -231,7 +231,10 @@ def change_enterprise(
 
 @router.get("/admin/grants", response_model=list[schemas.FieldGrantRead], summary="Field grants")
 def list_grants(session: ReadSession, actor: CurrentPrincipal) -> Any:
-    return access.list_grants(session)
+    kept = [d for d in (schemas.POPULATION, schemas.ENTERPRISE) if access.keeps(actor, d)]
+    if not kept:
+        raise PermissionDenied("only the registries' own agencies (G01, G12) see their field grants")
+    return [g for g in access.list_grants(session) if g.database in kept]
 
 
 @router.put("/admin/grants", response_model=schemas.FieldGrantRead, summary="Grant fields to a client system")
