@@ -78,7 +78,8 @@ def _serve(
     from vnegov.exchange.gateway.tls import server_options
 
     serving = names or [c.name for c in components.available()]
-    tls = server_options(settings.exchange) if "exchange" in serving else {}
+    # A gateway, and a registry that answers only gateways (their certificates: exchange.provider).
+    tls = server_options(settings.exchange) if {"exchange", "registries"} & set(serving) else {}
     if workers > 1:
         db.dispose()
         os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])

@@ -31,7 +31,7 @@ from vnegov.exchange.directory import Directory, load_directory
 from vnegov.exchange.gateway.errors import TIMESTAMPING_FAILED, GatewayError, Kind
 from vnegov.exchange.gateway.events import SecurityEvents
 from vnegov.exchange.gateway.limits import DailyQuota, RateLimiter
-from vnegov.exchange.gateway.tls import PeerCheck, client_context
+from vnegov.exchange.gateway.tls import PeerCheck, client_context, provider_context
 from vnegov.exchange.gateway.tokens import TokenAuthority
 from vnegov.exchange.gateway.upstream import Upstream
 from vnegov.exchange.identifiers import parse_client
@@ -65,8 +65,9 @@ class Gateway:
         )
         self.rates = RateLimiter()
         self.quota = DailyQuota(self._count_logged)
-        self.upstream = Upstream(
+        self.upstream = Upstream(  # providers: in process, or HTTP(S) presenting our certificate
             connections=self.config.upstream_connections,
+            ssl_context=provider_context(self.config),
             local_origin=settings.signing.public_base_url,
             local_app=local_app,
             delivered_by=self.gateway_id,

@@ -79,6 +79,19 @@ def client_context(config: ExchangeSettings) -> ssl.SSLContext | None:
     return context
 
 
+def provider_context(config: ExchangeSettings) -> ssl.SSLContext | None:
+    """The context for calling providers over HTTPS: the usual public CAs and the national CA trusted,
+    and our gateway certificate presented, so a provider can accept calls from gateways only (see
+    `exchange.provider`). None without TLS settings: aiohttp's default verification applies."""
+    if not (config.tls_cert_file and config.tls_key_file and config.tls_ca_file):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    context.load_verify_locations(cafile=str(config.tls_ca_file))
+    context.load_cert_chain(str(config.tls_cert_file), str(config.tls_key_file))
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 class PeerRefused(Exception):
     """The peer's certificate does not identify a gateway we may accept (the message says why)."""
 
