@@ -108,6 +108,20 @@ def look_up(session: Session, accessor: Accessor, code: str, requested: list[str
     return view(session, row, fields)
 
 
+def view_by_code(session: Session, code: str, *, actor: Principal) -> dict[str, Any]:
+    """The whole registration, for the registry's own officials (reading the representative is
+    logged under that person, as the official's read)."""
+    check_official(actor)
+    compact = identifiers.parse_enterprise_code(code, "code")
+    row = _row(session, compact)
+    if row is None:
+        raise EnterpriseNotFound(f"no enterprise with code {identifiers.format_enterprise_code(compact)}")
+    if row.representative_personal_id:
+        accessor = Accessor.registry_official(actor)
+        access.log_read(session, accessor, row.representative_personal_id, "enterprise", ["representative"])
+    return view(session, row)
+
+
 def search(
     session: Session, q: str, *, status: str | None = None, limit: int = 20, offset: int = 0
 ) -> dict[str, Any]:
