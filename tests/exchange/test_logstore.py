@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -17,8 +18,10 @@ from tests.exchange.test_messagelog import fields
 from vnegov import migrate
 from vnegov.exchange import logstore
 from vnegov.exchange.messagelog import ProblemCode
+from vnegov.kernel import audit
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database
+from vnegov.kernel.models import AuditLogEntry
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
 
@@ -193,3 +196,20 @@ def test_two_gateway_processes_share_one_unbroken_chain(log_db) -> None:  # type
         assert report.ok and report.entries == 600 and report.sealed_through == 600, report.lines()
     finally:
         other.dispose()
+
+
+def test_the_writer_connection_never_returns_to_the_pool(log_db) -> None:  # type: ignore[no-untyped-def]
+    """The log writer's connection runs in autocommit; were it handed back to the pool, a later
+    session on it would commit statement by statement and a failed transaction would leave its writes."""
+    db, _url, _ctx = log_db
+    _write(db, 20)
+    gc.collect()
+    for attempt in range(25):  # more than the pool holds: every pooled connection gets a turn
+        marker = f"rollback-check-{attempt}"
+        with pytest.raises(RuntimeError), db.transaction() as session:
+            audit.record(session, actor=OPERATOR, action=marker, object_type="test", object_id=marker)
+            session.flush()
+            raise RuntimeError("abort")
+        with db.read() as session:
+            left = session.scalar(sa.select(sa.func.count()).where(AuditLogEntry.action == marker))
+        assert left == 0, f"a pooled connection committed on its own (attempt {attempt})"

@@ -88,8 +88,11 @@ class _Writer:
     def _connect(self) -> Any:
         if self.connection is None:
             raw = self.db.engine.raw_connection()  # kept by this thread for its lifetime
+            # Out of the pool for good: in autocommit it must never be handed to a session, whose
+            # "transactions" would then commit statement by statement.
             if not self.sqlite:
                 raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            raw.detach()
             self.connection = raw
         return self.connection
 
