@@ -54,4 +54,6 @@ def test_openapi_descriptions_are_registered_on_the_exchange(reg: GatewayEnv) ->
     r = reg.client.get("/r1/VN/GOV/G12/DKDN/getOpenAPI", params={"serviceCode": "doanhNghiep"},
                        headers=reg.headers(HCMC))  # fmt: skip
     assert r.status_code == 200, r.text
-    assert "/enterprises/{code}" in r.json()["paths"]
+    paths = r.json()["paths"]
+    assert "/enterprises/{code}" in paths
+    assert any(p.startswith("/govstack/data/") for p in paths)  # the GovStack shape is described too

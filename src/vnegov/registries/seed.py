@@ -19,7 +19,7 @@ from vnegov.exchange import schemas as exchange_schemas
 from vnegov.exchange import service as exchange
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import Settings, get_settings
-from vnegov.registries import access, api, enterprises, population, schemas
+from vnegov.registries import access, api, enterprises, govstack, population, schemas
 
 POPULATION_SERVICE = "VN/GOV/G01/DANCU/congDan/v1"
 ENTERPRISE_SUBSYSTEM = "VN/GOV/G12/DKDN"
@@ -59,7 +59,7 @@ def provider_openapi(prefix: str, title: str) -> dict[str, Any]:
     """The OpenAPI description of one registry's exchange-facing routes, paths relative to the service."""
     app = FastAPI(title=title, version="1")
     base = f"{api.router.prefix}{prefix}"
-    for route in api.router.routes:
+    for route in (*api.router.routes, *govstack.router.routes):
         if getattr(route, "path", "").startswith(base):
             app.router.routes.append(route)
     document = app.openapi()
@@ -95,7 +95,16 @@ def _services(session: Session, actor: Principal, base: str) -> None:
         (POPULATION_SERVICE, HANOI, "GET", "/citizens"),
         (POPULATION_SERVICE, HANOI, "GET", "/notifications"),
         *((POPULATION_SERVICE, client, "POST", "/soap") for client in (PORTAL, HANOI, HCMC)),
+        # The GovStack Digital Registries shape (any method: refused writes reach the registry's answer).
+        (POPULATION_SERVICE, PORTAL, None, "/govstack/data/population"),
+        (POPULATION_SERVICE, HANOI, None, "/govstack/data/population"),
+        (POPULATION_SERVICE, PORTAL, "GET", "/govstack/data/mypersonalDataUsage"),
+        (POPULATION_SERVICE, PORTAL, "GET", "/govstack/data/MyPersonalDataUsage"),
         *((ENTERPRISE_SERVICE, client, "GET", None) for client in (PORTAL, HANOI, HCMC)),
+        *(
+            (ENTERPRISE_SERVICE, client, None, "/govstack/data/enterprises")
+            for client in (PORTAL, HANOI, HCMC)
+        ),
     ]
     for service, client, method, path in rights:
         exchange.grant_access(
