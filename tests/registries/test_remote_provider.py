@@ -6,6 +6,7 @@ certificate included."""
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from vnegov.exchange.seed import seed as seed_exchange
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.settings import Settings
 from vnegov.registries.seed import seed as seed_registries
+from vnegov.signing import schemas as signing_schemas
+from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
 
 pytestmark = pytest.mark.slow
@@ -112,3 +115,19 @@ def test_the_registry_refuses_callers_without_a_gateway_certificate(remote: Remo
     assert (r.status_code, r.json()["code"]) == (403, "not_through_exchange")
     r = _direct(remote, remote.gateway.data)  # what the gateway itself presents
     assert r.status_code == 200, r.text
+
+
+def test_a_revoked_gateway_certificate_is_refused_by_the_registry(remote: Remote, tmp_path: Path) -> None:
+    serial = federation.issue_gateway_certificate(
+        remote.gateway.db, remote.ctx, code="VN/GOV/H24/LGSP", hosts=["127.0.0.1"],
+        cert_path=tmp_path / "gateway.crt", key_path=tmp_path / "gateway.key",
+    )  # fmt: skip
+    assert _direct(remote, tmp_path).status_code == 200
+    with remote.gateway.db.transaction() as session:
+        signing.revoke_certificate(
+            session, actor=SYSTEM, ctx=remote.ctx, serial=serial,
+            revoke_in=signing_schemas.Revoke(reason="key_compromise"),
+        )  # fmt: skip
+    time.sleep(1.2)  # the registry's CRL cache (0.5 s here) expires
+    r = _direct(remote, tmp_path)
+    assert (r.status_code, r.json()["code"]) == (403, "not_through_exchange")

@@ -29,7 +29,7 @@ class NotThroughExchange(PermissionDenied):
 
 
 def _accessor(request: Request, *, purpose_required: bool) -> Accessor:
-    if delivering_gateway(request.scope) is None:
+    if delivering_gateway(request.scope, getattr(request.app.state, "registry_peers", None)) is None:
         raise NotThroughExchange(
             "the base registries answer only through the data exchange: call the service via your gateway"
         )
