@@ -7,11 +7,14 @@ Every figure comes with a baseline measured in the same run on the same machine 
   under load from wrk;
 - exchange (`exchange.py`): a direct call to an echo provider against the same call through one
   gateway (HTTPS) and through two federated gateways, LGSP → NDXP over mutual TLS, interleaved in the
-  same run, with the median ratios and the durably logged messages per second.
+  same run, with the median ratios and the durably logged messages per second;
+- registries (`registries.py`): verify, read and search at 1,000,000 citizens (PostgreSQL; 100,000 on
+  SQLite), direct to the registries' process over mutual TLS and through one gateway, with the ratios.
 
 Set VNEGOV_BENCH_DATABASE_URL to run against PostgreSQL instead of a temporary SQLite file (the
 database must be empty; the two federated gateways of the exchange benchmark still use SQLite files of
-their own); VNEGOV_BENCH_ROUNDS and VNEGOV_BENCH_SECONDS shorten or lengthen the run.
+their own); VNEGOV_BENCH_ROUNDS and VNEGOV_BENCH_SECONDS shorten or lengthen the run,
+VNEGOV_BENCH_CITIZENS sets the registries' population (generated once, reused when already there).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import catalogs
 import exchange
+import registries
 import signing
 from vnegov import migrate
 from vnegov.kernel.db import Database
@@ -64,6 +68,9 @@ def main() -> None:
 
     figures["exchange"] = exchange.over_http(url, db, env, SECONDS)
     log(f"exchange over HTTP: {json.dumps(figures['exchange'])}")
+
+    figures["registries"] = registries.over_http(url, db, env, SECONDS)
+    log(f"registries over HTTP: {json.dumps(figures['registries'])}")
     db.dispose()
     print(json.dumps(figures))
 

@@ -472,6 +472,30 @@ def _check_openapi(kind: str, document: dict[str, Any]) -> None:
         )
 
 
+def move_service(
+    session: Session, *, actor: Principal, service: str, upstream_url: str
+) -> schemas.ServiceRead:
+    """Point a service at a new provider address (the provider's agency only); audited, and gateways
+    reload their directory."""
+    sid = parse_service(service, field="service")
+    _check_owner(actor, sid.provider.member)
+    row = _service_row(session, sid)
+    if row is None:
+        raise ServiceNotFound(str(sid))
+    before = row.upstream_url
+    row.upstream_url = _check_url(upstream_url)
+    record_change(
+        session,
+        actor=actor,
+        action="exchange.service.move",
+        object_type="exchange_service",
+        object_id=str(sid),
+        before={"upstream_url": before},
+        after={"upstream_url": row.upstream_url},
+    )
+    return schemas.ServiceRead(**_service_fields(sid, row))
+
+
 def describe_service(
     session: Session, *, actor: Principal, service: str, openapi: dict[str, Any]
 ) -> schemas.ServiceRead:
