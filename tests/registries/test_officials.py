@@ -125,3 +125,18 @@ def test_grants_are_seen_only_by_the_registry_that_keeps_them(reg: GatewayEnv, m
     grant = {"database": "population", "client": HANOI, "fields": ["religion"], "legal_basis": "none"}
     r = reg.client.put(f"{ADMIN}/grants", json=grant, headers=mof_official.headers)
     assert r.status_code == 403
+
+
+def test_a_changed_grant_applies_at_once(reg: GatewayEnv, mps_official) -> None:  # type: ignore[no-untyped-def]
+    url = f"{POPULATION}/citizens/001090000103?fields=ethnicity"
+    assert reg.client.get(url, headers=reg.headers(HANOI, **PURPOSE)).status_code == 403  # and now cached
+    before = next(g for g in reg.client.get(f"{ADMIN}/grants", headers=mps_official.headers).json()
+                  if g["client"] == HANOI and g["database"] == "population")  # fmt: skip
+    wider = {"database": "population", "client": HANOI, "fields": [*before["fields"], "ethnicity"],
+             "legal_basis": before["legal_basis"]}  # fmt: skip
+    assert reg.client.put(f"{ADMIN}/grants", json=wider, headers=mps_official.headers).status_code == 200
+    r = reg.client.get(url, headers=reg.headers(HANOI, **PURPOSE))
+    assert (r.status_code, r.json().get("ethnicity")) == (200, "01")
+    restore = {**wider, "fields": before["fields"]}
+    assert reg.client.put(f"{ADMIN}/grants", json=restore, headers=mps_official.headers).status_code == 200
+    assert reg.client.get(url, headers=reg.headers(HANOI, **PURPOSE)).status_code == 403

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -129,6 +130,7 @@ def set_grant(
         row = FieldGrant(database=grant_in.database, client=grant_in.client)
         session.add(row)
     row.fields, row.legal_basis = fields, grant_in.legal_basis
+    _grants.pop(_grant_key(session, grant_in.database, grant_in.client), None)
     row.granted_by, row.granted_at = actor.subject, now()
     session.flush()
     audit.record(
@@ -159,6 +161,7 @@ def revoke_grant(session: Session, *, actor: Principal, database: str, client: s
         before={"fields": row.fields, "legal_basis": row.legal_basis},
     )
     session.delete(row)
+    _grants.pop(_grant_key(session, database, client), None)
 
 
 def list_grants(session: Session, database: str | None = None) -> list[schemas.FieldGrantRead]:
@@ -168,16 +171,45 @@ def list_grants(session: Session, database: str | None = None) -> list[schemas.F
     return [schemas.FieldGrantRead.model_validate(r, from_attributes=True) for r in session.scalars(query)]
 
 
+GRANT_CACHE_SECONDS = 5.0
+"""How long a process trusts a field grant it has read: grants change seldom and every read needs
+one. A change made in this process applies at once; one made in another within this many seconds."""
+_grants: dict[tuple[int, str, str], tuple[tuple[str, ...], float]] = {}  # (engine, database, client)
+
+
+def _grant_key(session: Session, database: str, client: str) -> tuple[int, str, str]:
+    return id(session.get_bind()), database, client
+
+
 def granted_fields(session: Session, database: str, client: str) -> tuple[str, ...]:
+    key = _grant_key(session, database, client)
+    hit = _grants.get(key)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
     row = session.scalar(
         sa.select(FieldGrant).where(FieldGrant.database == database, FieldGrant.client == client)
     )
-    return tuple(row.fields) if row is not None else ()
+    fields = tuple(row.fields) if row is not None else ()
+    if len(_grants) > 10_000:
+        _grants.clear()
+    _grants[key] = (fields, time.monotonic() + GRANT_CACHE_SECONDS)
+    return fields
 
 
-def allowed_fields(session: Session, database: str, client: str, personal_id: str | None) -> tuple[str, ...]:
-    """The grant's fields plus those the person consented to for this client, valid today."""
-    fields = list(granted_fields(session, database, client))
+def allowed_fields(
+    session: Session,
+    database: str,
+    client: str,
+    personal_id: str | None,
+    requested: list[str] | None = None,
+) -> tuple[str, ...]:
+    """The grant's fields plus those the person consented to for this client, valid today.
+
+    When every `requested` field is granted, consents cannot change the answer and are not read."""
+    granted = granted_fields(session, database, client)
+    if requested and set(requested) <= set(granted):
+        return granted
+    fields = list(granted)
     if personal_id is not None and database == schemas.POPULATION:
         consents = session.scalars(
             sa.select(Consent).where(

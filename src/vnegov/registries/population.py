@@ -193,7 +193,7 @@ def read(
     reveal whether the person exists.
     """
     pid = identifiers.parse_personal_id(personal_id).value
-    allowed = access.allowed_fields(session, schemas.POPULATION, accessor.client, pid)
+    allowed = access.allowed_fields(session, schemas.POPULATION, accessor.client, pid, requested)
     fields = access.choose_fields(allowed, requested, schemas.POPULATION_FIELDS)
     row = _row(session, pid)
     access.log_read(session, accessor, pid, "read", list(fields), found=row is not None)
