@@ -222,6 +222,7 @@ def _gateway(
     *,
     port: int | None = None,
     role: str = "ndxp",
+    workers: int = 1,
 ) -> Iterator[str]:
     """`vnegov serve COMPONENT... --role ROLE` serving HTTPS on loopback; yields its base URL.
 
@@ -234,7 +235,7 @@ def _gateway(
         "VNEGOV_LOG_JSON": "false",
         **env,
     }
-    args = ["serve", *components, "--port", str(port), "--role", role]
+    args = ["serve", *components, "--port", str(port), "--role", role, "--workers", str(workers)]
     with log_file.open("wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "vnegov.cli.main", *args],

@@ -10,10 +10,10 @@ part still wants an empty database).
 The catalogues, the exchange's directory and the registries' services, rights and field grants come
 from the components' own seeds (idempotent).
 
-Topology, all HTTPS on loopback with certificates of a national CA made for the run (a SQLite database
-of its own under the bench's data dir):
+Topology, all HTTPS on loopback with certificates of the national CA (in the bench database):
 - provider: `vnegov serve registries` (its `tls_server` certificate, asking for client certificates);
-  it answers only calls presenting an `exchange_gateway` certificate (`exchange.provider`).
+  it answers only calls presenting an `exchange_gateway` certificate that the national CA's CRL does
+  not revoke (`exchange.provider`); the gateway process serves that CRL.
 - direct: load generator → provider, presenting the NDXP gateway's certificate and setting the headers a
   gateway sets (X-Road-Client, X-Road-Id, X-Road-Issue): what a gateway does, without the gateway.
 - one hop: load generator → gateway `vnegov serve exchange` (HTTPS, the NDXP's certificate; client token;
@@ -33,6 +33,8 @@ Operations (the caller is Hà Nội's LGSP, whose field grant is name, birth dat
   before the run; one in ten with a wrong given name (answered `match: false`, still 200);
 - read: GET /citizens/{id}?fields=full_name,birth_date,permanent_residence (X-Road-Issue set);
 - search: GET /enterprises?q=<the last two words of a random enterprise's name: "hoa thanh">.
+`VNEGOV_BENCH_PROVIDER_WORKERS` runs the registries' process with that many uvicorn workers (on this
+2-core machine a second worker does not help: the cores are shared with everything else above).
 Target (issue 5): verify and read p99 ≤ 50 ms through one hop (OpenCRVS: 50/150/300 ms p50/p95/p99 at
 1M records); `meets_p99_target` is given at both concurrencies.
 """
@@ -47,8 +49,8 @@ import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -58,7 +60,7 @@ import httpx
 import sqlalchemy as sa
 from common import free_port
 
-from exchange import NDXP, PASSPHRASE, _gateway, _issue, _national_ca, _node, _tls_env, _token
+from exchange import NDXP, PASSPHRASE, _gateway, _tls_env, _token
 from vnegov.catalogs.seed import seed as seed_catalogs
 from vnegov.exchange import credentials, federation
 from vnegov.exchange import service as exchange_service
@@ -72,7 +74,6 @@ from vnegov.registries.identifiers import PartialDate
 from vnegov.registries.models import Citizen, Enterprise
 from vnegov.registries.seed import ENTERPRISE_SERVICE, HANOI, POPULATION_SERVICE
 from vnegov.registries.seed import seed as seed_registries
-from vnegov.signing import service as pki
 from vnegov.signing.context import SigningContext
 
 CLIENT = HANOI  # VN/GOV/H24/LGSP: rights on verify, citizens and enterprises; a field grant
@@ -315,29 +316,29 @@ def _compare(name: str, direct: Run, one_hop: Run) -> dict[str, object]:
 # ---------------------------------------------------------------------------------- the run
 
 
-@contextmanager
-def _pki(root: Path, passphrase: str) -> Iterator[tuple[Path, Path, Path, Path, Path]]:
-    """A national CA for the run (its own SQLite database under `root`), the NDXP gateway's certificate
-    and the registries' server certificate: (ca, gateway cert, gateway key, provider cert, provider key)."""
-    ndxp = _node(root, NDXP)
-    try:
-        ctx = SigningContext(passphrase=passphrase, base_url=ndxp.url)
-        ca_file = root / "national-ca.pem"
-        _national_ca(ndxp, ctx, ca_file)
-        _issue(ndxp, ctx, ndxp)
-        provider_cert, provider_key = root / "registries.crt", root / "registries.key"
+def _pki(db: Database, root: Path, passphrase: str, gateway_url: str) -> tuple[Path, Path, Path, Path, Path]:
+    """The national CA in the bench database, its CRLs served by the gateway process (it serves the
+    `signing` component, as the NDXP does), the NDXP gateway's certificate and the registries' server
+    certificate: (ca, gateway cert, gateway key, provider cert, provider key)."""
+    ctx = SigningContext(passphrase=passphrase, base_url=gateway_url)
+    ca_file = root / "national-ca.pem"
+    federation.write_national_ca(db, ctx, ca_file)
+    files = {name: root / name for name in ("gateway.crt", "gateway.key", "registries.crt", "registries.key")}
+    for code, profile, cert, key in (
+        (NDXP, "exchange_gateway", "gateway.crt", "gateway.key"),
+        (PROVIDER, "tls_server", "registries.crt", "registries.key"),
+    ):
         federation.issue_gateway_certificate(
-            ndxp.db,
-            ctx,
-            code=PROVIDER,
-            hosts=["127.0.0.1", "localhost"],
-            cert_path=provider_cert,
-            key_path=provider_key,
-            profile="tls_server",
-        )
-        yield ca_file, ndxp.cert, ndxp.key, provider_cert, provider_key
-    finally:
-        ndxp.db.dispose()
+            db, ctx, code=code, hosts=["127.0.0.1", "localhost"], cert_path=files[cert], key_path=files[key],
+            profile=profile,
+        )  # fmt: skip
+    return (
+        ca_file,
+        files["gateway.crt"],
+        files["gateway.key"],
+        files["registries.crt"],
+        files["registries.key"],
+    )
 
 
 def over_http(url: str, db: Database, env: dict[str, str], seconds: int) -> dict[str, object]:
@@ -352,8 +353,10 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int) -> dict
     figures.update(prepare(db, wanted))
     citizens, firms = _counts(db)
     figures.update(citizens=citizens, enterprises=firms)
-    with db.transaction() as session:  # the gateway seals its log with this database's CA
-        pki.ensure_pki(session, SigningContext(passphrase=passphrase, base_url="http://127.0.0.1:8000"))
+    gateway_port = free_port()
+    gateway_url = f"https://127.0.0.1:{gateway_port}"
+    ca_file, gw_cert, gw_key, provider_cert, provider_key = _pki(db, root, passphrase, gateway_url)
+    with db.transaction() as session:
         secret = credentials.issue(session, actor=SYSTEM, subsystem=CLIENT)
     started = time.perf_counter()
     requests = _draw(db, random.Random(5))
@@ -368,7 +371,6 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int) -> dict
         ("search", "GET", ENTERPRISE_SERVICE, "/api/v1/registries/enterprise", requests.search, None),
     ]
     with ExitStack() as stack:
-        ca_file, gw_cert, gw_key, provider_cert, provider_key = stack.enter_context(_pki(root, passphrase))
         trust = ssl.create_default_context(cafile=str(ca_file))
         as_gateway = ssl.create_default_context(cafile=str(ca_file))
         as_gateway.load_cert_chain(str(gw_cert), str(gw_key))
@@ -381,9 +383,22 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int) -> dict
         gateway_env = {**env, **_tls_env(NDXP, gw_cert, gw_key, ca_file)}
         log(f"registries: provider {provider_base} (mutual TLS), gateway (HTTPS) in front of it")
         stack.enter_context(
-            _gateway(url, ["registries"], provider_env, trust, root / "registries.log", port=provider_port)
+            _gateway(
+                url,
+                ["registries"],
+                provider_env,
+                trust,
+                root / "registries.log",
+                port=provider_port,
+                workers=int(os.environ.get("VNEGOV_BENCH_PROVIDER_WORKERS", "1")),
+            )
         )
-        gateway = stack.enter_context(_gateway(url, ["exchange"], gateway_env, trust, root / "gateway.log"))
+        gateway_env["VNEGOV_SIGNING__PUBLIC_BASE_URL"] = gateway_url  # CRLs of the national CA
+        gateway = stack.enter_context(
+            _gateway(
+                url, ["exchange", "signing"], gateway_env, trust, root / "gateway.log", port=gateway_port
+            )
+        )
         http = stack.enter_context(httpx.Client(verify=trust, timeout=30))
         direct_http = stack.enter_context(httpx.Client(verify=as_gateway, timeout=30))
         token = _token(http, gateway, secret.client_id, secret.client_secret)
