@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
 from vnegov.exchange import api, cli, demo, embedded, logstore, manage, views
+from vnegov.exchange.client import close_clients
 from vnegov.exchange.gateway.proxy import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
@@ -56,6 +57,7 @@ def _sealer(gateway: Gateway) -> Callable[[], None]:
 
 
 async def shutdown(app: FastAPI) -> None:
+    await close_clients(app)  # components' own clients of the exchange (identity → population registry)
     for gateway in [app.state.gateway, *app.state.embedded_gateways.values()]:
         await gateway.aclose()
         gateway.stop()

@@ -72,6 +72,11 @@ class ExchangeSettings(BaseModel):
         None, description="Its private key (PEM, unencrypted, readable by us only)"
     )
     tls_ca_file: Path | None = Field(None, description="The national CA certificate(s) that gateways trust")
+    gateway_url: str | None = Field(
+        None,
+        description="Where this process's components call other agencies' services: their agency's gateway"
+        " (https://…); none: the gateway running in this process",
+    )
     crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
     embedded_tiers: bool = Field(
         False,
@@ -81,6 +86,22 @@ class ExchangeSettings(BaseModel):
         None, description="Where old message log ranges are archived; none: kept"
     )
     log_retention_days: int = Field(90, ge=1, description="Sealed log records older than this are archived")
+
+
+class IdentitySettings(BaseModel):
+    """Users and identity (component 1): the OpenID Connect provider."""
+
+    issuer: str | None = Field(
+        None, description="OpenID Provider issuer URL; default: signing.public_base_url"
+    )
+    access_token_seconds: int = Field(600, ge=60, le=86400)
+    id_token_seconds: int = Field(600, ge=60, le=86400)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    code_seconds: int = Field(60, ge=10, le=600, description="Life of an authorization code")
+    session_hours: int = Field(8, ge=1, le=24 * 30, description="Life of a sign-in at the provider")
+    key_rotation_days: int = Field(30, ge=1, description="A new signing key after this many days")
+    lockout_failures: int = Field(5, ge=1, description="Failed sign-ins before the account is locked")
+    lockout_minutes: int = Field(15, ge=1, description="How long a lock lasts")
 
 
 class Settings(BaseSettings):
@@ -107,6 +128,7 @@ class Settings(BaseSettings):
     catalogs: CatalogSettings = CatalogSettings()
     signing: SigningSettings = SigningSettings()
     exchange: ExchangeSettings = ExchangeSettings()
+    identity: IdentitySettings = IdentitySettings()
 
     @property
     def resolved_database_url(self) -> str:
