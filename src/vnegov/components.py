@@ -54,6 +54,7 @@ COMPONENT_MODULES: tuple[str, ...] = (
     "vnegov.signing",
     "vnegov.exchange",
     "vnegov.registries",
+    "vnegov.identity",
 )
 
 KERNEL_MIGRATIONS = Path(__file__).parent / "kernel" / "migrations"

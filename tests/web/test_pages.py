@@ -19,9 +19,9 @@ def test_home_lists_the_19_components_in_vietnamese(client: TestClient) -> None:
     assert "Hệ thống danh mục điện tử dùng chung" in r.text
     assert r.text.count('class="card"') == 19
     assert "Đang chạy tại đây" in r.text
-    # The exchange (6, 7: performance targets) and the registries (18, 19: pages, SOAP, GovStack shape,
-    # benchmark) are partly built: their four framework components say so.
-    assert r.text.count("đang xây dựng một phần") == 4
+    # The exchange (6, 7: performance targets), the registries (18, 19: targets under load, the citizen's
+    # page) and identity (1: officials, businesses, relying parties) are partly built: five components.
+    assert r.text.count("đang xây dựng một phần") == 5
 
 
 def test_english_on_request_and_remembered(client: TestClient) -> None:

@@ -1,0 +1,1 @@
+"""Users and identity (người dùng, định danh): an OpenID Connect provider."""

@@ -1,0 +1,54 @@
+"""How the identity component plugs into the platform: the OpenID Connect provider's endpoints and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from vnegov.components import ComponentSpec
+from vnegov.identity import api, keys, views
+from vnegov.identity.oidc import Provider
+from vnegov.identity.seed import seed
+from vnegov.kernel.db import Database
+from vnegov.kernel.jobs import Job
+from vnegov.kernel.settings import Settings
+from vnegov.signing.context import resolve_passphrase
+
+HERE = Path(__file__).parent
+
+
+def setup(app: FastAPI, settings: Settings, db: Database) -> None:
+    issuer = (settings.identity.issuer or settings.signing.public_base_url).rstrip("/")
+    app.state.identity_provider = Provider(issuer, settings.identity, resolve_passphrase(settings))
+
+
+def _rotation(app: FastAPI) -> Callable[[], None]:
+    def rotate() -> None:
+        provider: Provider = app.state.identity_provider
+        with app.state.db.transaction() as session:
+            keys.rotate(session, provider.passphrase, provider.config)
+
+    return rotate
+
+
+def jobs(app: FastAPI) -> list[Job]:
+    return [Job("identity-key-rotation", 3600, _rotation(app))]
+
+
+COMPONENT = ComponentSpec(
+    name="identity",
+    framework_numbers=(1,),
+    title_vi="Người dùng, định danh",
+    title_en="Users and identity",
+    migrations=HERE / "migrations",
+    partial=True,  # business accounts, officials' administration and relying-party helpers come next
+    extra_routers=(api.router,),
+    views_router=views.router,
+    templates=HERE / "templates",
+    nav=(("/identity/account", "Tài khoản của tôi", "My account"),),
+    seed=seed,
+    setup=setup,
+    jobs=jobs,
+)

@@ -1,0 +1,68 @@
+"""The identity provider's place on the data exchange, and demo accounts.
+
+Registers the provider as the Ministry of Public Security's system `VN/GOV/G01/VNEID`, with client
+credentials (kept under `data_dir/secrets`, never printed) and the access rights it needs on the
+population registry: verify a registering citizen, read a citizen's own access log. Demo: the citizen
+Nguyễn Văn An (001090000103) has an account; its password goes to `data/demo-credentials.json`.
+Idempotent: nothing is added when the system is already registered.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vnegov.components import DEMO_SECRETS
+from vnegov.exchange import credentials, schemas
+from vnegov.exchange import service as exchange
+from vnegov.exchange.client import credentials_path, write_credentials
+from vnegov.identity import accounts
+from vnegov.identity.registration import POPULATION, SUBSYSTEM
+from vnegov.kernel.context import Principal
+from vnegov.kernel.settings import Settings, get_settings
+
+DEMO_CITIZEN = ("001090000103", "Nguyễn Văn An", "1990-05-20")
+
+
+def seed(
+    session: Session,
+    actor: Principal,
+    progress: Callable[[int], None] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    settings = settings or get_settings()
+    if any(s.id == SUBSYSTEM for s in exchange.list_subsystems(session, member="VN/GOV/G01")):
+        return {"accounts": 0}
+    exchange.register_subsystem(
+        session,
+        actor=actor,
+        subsystem_in=schemas.SubsystemCreate(
+            subsystem=SUBSYSTEM, name="Hệ thống định danh và xác thực điện tử"
+        ),
+    )
+    for method, path in (("POST", "/verify"), ("GET", "/citizens")):
+        exchange.grant_access(
+            session,
+            actor=actor,
+            right_in=schemas.AccessRightCreate(
+                service=POPULATION, client=SUBSYSTEM, method=method, path=path
+            ),
+        )
+    issued = credentials.issue(session, actor=actor, subsystem=SUBSYSTEM)
+    write_credentials(credentials_path(settings, SUBSYSTEM), issued)
+    personal_id, name, born = DEMO_CITIZEN
+    password = "vng-" + secrets.token_urlsafe(12)
+    accounts.create_account(
+        session,
+        actor=actor,
+        kind="citizen",
+        username=personal_id,
+        full_name=name,
+        password=password,
+        personal_id=personal_id,
+        birth_date=born,
+    )
+    return {"accounts": 1, DEMO_SECRETS: [{"username": personal_id, "password": password, "name": name}]}
