@@ -188,3 +188,21 @@ def test_jwks_keeps_a_retired_key_until_its_tokens_expire(idp: Idp) -> None:
     with idp.db.read() as session:
         later = keys.jwks(session, at=now() + timedelta(days=32))
     assert [k["kid"] for k in later["keys"]] == [fresh]
+
+
+def test_the_jwks_is_never_empty(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A relying party may fetch the keys before anyone has signed in."""
+    from fastapi.testclient import TestClient
+
+    from tests.exchange.conftest import BASE, fresh_database, gateway_settings
+    from vnegov.app import create_app
+
+    db, url, drop = fresh_database(tmp_path)
+    try:
+        app = create_app(gateway_settings(url, tmp_path / "data"), db=db, background=False)
+        with TestClient(app, base_url=BASE) as client:
+            keys = client.get("/oidc/jwks").json()["keys"]
+            assert len(keys) == 1 and keys[0]["alg"] == "ES256" and "d" not in keys[0]
+    finally:
+        db.dispose()
+        drop()

@@ -62,8 +62,14 @@ def discovery(request: Request) -> dict[str, Any]:
 
 
 @router.get("/oidc/jwks", summary="The provider's public signing keys (JWKS)")
-def jwks(session: ReadSession) -> JSONResponse:
-    return JSONResponse(keys.jwks(session), headers={"Cache-Control": "public, max-age=300"})
+def jwks(request: Request) -> JSONResponse:
+    with get_db(request).read() as session:
+        published = keys.jwks(session)
+    if not published["keys"]:  # before the first sign-in: make the key now, so the set is never empty
+        with get_db(request).transaction() as session:
+            keys.ensure_key(session, provider_of(request).passphrase)
+            published = keys.jwks(session)
+    return JSONResponse(published, headers={"Cache-Control": "public, max-age=300"})
 
 
 def _error(exc: OidcError) -> JSONResponse:

@@ -91,6 +91,13 @@ def rotate(
     return fresh.kid
 
 
+def ensure_key(session: Session, passphrase: str) -> None:
+    """Make the first signing key if there is none, so the JWKS is never empty (a relying party may
+    fetch it before anyone has signed in)."""
+    if session.scalar(sa.select(SigningKey.id).where(SigningKey.retired_at.is_(None)).limit(1)) is None:
+        _create(session, passphrase)
+
+
 def jwks(session: Session, *, at: datetime | None = None) -> dict[str, Any]:
     """The public keys relying parties verify with: the signing key and retired ones still needed."""
     moment = at or now()

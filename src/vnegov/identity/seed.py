@@ -19,10 +19,11 @@ from vnegov.components import DEMO_SECRETS
 from vnegov.exchange import credentials, schemas
 from vnegov.exchange import service as exchange
 from vnegov.exchange.client import credentials_path, write_credentials
-from vnegov.identity import accounts
+from vnegov.identity import accounts, keys
 from vnegov.identity.registration import POPULATION, SUBSYSTEM
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import Settings, get_settings
+from vnegov.signing.context import resolve_passphrase
 
 DEMO_CITIZEN = ("001090000103", "Nguyễn Văn An", "1990-05-20")
 
@@ -51,6 +52,7 @@ def seed(
                 service=POPULATION, client=SUBSYSTEM, method=method, path=path
             ),
         )
+    keys.ensure_key(session, resolve_passphrase(settings))
     issued = credentials.issue(session, actor=actor, subsystem=SUBSYSTEM)
     write_credentials(credentials_path(settings, SUBSYSTEM), issued)
     personal_id, name, born = DEMO_CITIZEN
