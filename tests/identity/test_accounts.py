@@ -206,3 +206,47 @@ def test_private_key_jwt_client_authentication(idp: Idp) -> None:
     assert r.status_code == 200, r.text
     r = idp.client.post("/oidc/token", data={**base, "client_assertion": assertion("a2")})
     assert (r.status_code, r.json()["error"]) == (401, "invalid_client")  # the same jti twice
+
+
+def test_a_citizen_acts_for_the_enterprise_the_registry_names_them_representative_of(idp: Idp) -> None:
+    from vnegov.identity import accounts
+    from vnegov.kernel.context import SYSTEM
+
+    def bind(code: str) -> Any:
+        page = idp.client.get("/identity/account")
+        return idp.client.post(
+            "/identity/account/enterprise",
+            data={"csrf": csrf_of(page.text), "enterprise_code": code},
+            follow_redirects=False,
+        )
+
+    with idp.db.transaction() as session:
+        accounts.create_account(
+            session,
+            actor=SYSTEM,
+            kind="citizen",
+            username="001163000102",
+            full_name="Trần Thị Lan",
+            password=PASSWORD,
+            personal_id="001163000102",
+        )
+    assert idp.sign_in("001163000102", PASSWORD).status_code == 303
+    r = bind("9900000016")  # An Phát's representative is An, not Lan
+    assert r.status_code == 303 and "error=" in r.headers["location"]
+    with idp.db.read() as session:
+        lan = session.scalar(sa.select(Account.enterprise_code).where(Account.username == "001163000102"))
+    assert lan is None
+
+    assert idp.sign_in(idp.demo["username"], idp.demo["password"]).status_code == 303
+    assert "error=" in bind("9900000017").headers["location"]  # a wrong check digit
+    r = bind("9900000016")
+    assert r.headers["location"].endswith("notice=enterprise")
+    with idp.db.read() as session:
+        an = session.scalar(
+            sa.select(Account.enterprise_code).where(Account.username == idp.demo["username"])
+        )
+        asked = session.scalars(
+            sa.select(LogRecord.client).where(LogRecord.service.like("%/doanhNghiep/v1"))
+        ).all()
+    assert an == "9900000016"
+    assert "VN/GOV/G01/VNEID" in asked  # the registry was asked through the exchange

@@ -282,3 +282,17 @@ def enrol_totp(session: Session, account: Account, secret: str, code: str) -> in
 
 def locked(account: Account, at: datetime | None = None) -> bool:
     return account.locked_until is not None and account.locked_until > (at or now())
+
+
+def bind_enterprise(session: Session, subject: str, enterprise_code: str) -> None:
+    """The account now acts for this enterprise (checked by the caller with the enterprise registry)."""
+    account = by_subject(session, subject)
+    before = account.enterprise_code
+    account.enterprise_code = enterprise_code
+    _security_event(
+        session,
+        _principal(account, account.username),
+        "identity.enterprise.bind",
+        enterprise_code=enterprise_code,
+        before=before,
+    )

@@ -21,11 +21,17 @@ from vnegov.kernel.text import nfc
 
 SUBSYSTEM = "VN/GOV/G01/VNEID"
 POPULATION = "VN/GOV/G01/DANCU/congDan/v1"
+ENTERPRISES = "VN/GOV/G12/DKDN/doanhNghiep/v1"
 PURPOSE = "VNEID-DANG-KY-TAI-KHOAN"  # X-Road-Issue: account registration
 
 
 class RegistryMismatch(InvalidInput):
     code = "registry_mismatch"
+
+
+def _why(response: Any) -> str:
+    """The gateway's X-Road error type, or the status: what to tell a person about a failed call."""
+    return str(response.headers.get("x-road-error") or response.status_code)
 
 
 def _client(app: FastAPI) -> Any:
@@ -52,8 +58,7 @@ async def verify_with_registry(app: FastAPI, personal_id: str, full_name: str, b
         raise InvalidInput(problem.get("detail", "invalid data"), field=problem.get("field", "personal_id"))
     if response.status_code != 200 or response.headers.get("x-road-error"):
         raise UpstreamUnavailable(
-            "the population registry cannot be asked now "
-            f"({response.headers.get('x-road-error') or response.status_code}); try later"
+            f"the population registry cannot be asked now ({_why(response)}); try later"
         )
     return bool(response.json().get("match"))
 
@@ -101,8 +106,48 @@ async def who_read_my_data(app: FastAPI, personal_id: str | None) -> tuple[list[
     if response.status_code != 200:
         return (
             [],
-            "the population registry did not answer "
-            f"({response.headers.get('x-road-error') or response.status_code})",
+            f"the population registry did not answer ({_why(response)})",
         )
     reads: list[dict[str, Any]] = response.json()
     return reads, None
+
+
+class NotRepresentative(InvalidInput):
+    code = "not_representative"
+
+
+async def represent_enterprise(app: FastAPI, subject: str, enterprise_code: str) -> str:
+    """Bind a citizen's account to an enterprise they legally represent, as the enterprise registry
+    says (read through the exchange); the enterprise's code as the registry writes it."""
+    with app.state.db.read() as session:
+        account = accounts.by_subject(session, subject)
+        personal_id, kind = account.personal_id, account.kind
+    if personal_id is None or kind not in ("citizen", "business"):
+        raise InvalidInput("only a citizen's account can act for an enterprise", field="enterprise_code")
+    response = await _client(app).call(
+        "GET",
+        ENTERPRISES,
+        f"/enterprises/{enterprise_code.strip()}",
+        params={"fields": "names,representative,status"},
+        issue="VNEID-DAI-DIEN-DOANH-NGHIEP",
+        user_id=personal_id,
+    )
+    if response.status_code in (404, 422):
+        problem = response.json()
+        raise InvalidInput(problem.get("detail", "no such enterprise"), field="enterprise_code")
+    if response.status_code != 200:
+        raise UpstreamUnavailable(
+            f"the enterprise registry cannot be asked now ({_why(response)}); try later"
+        )
+    record = response.json()
+    if record.get("representative", {}).get("personal_id") != personal_id:
+        raise NotRepresentative(
+            "the enterprise registry does not name you as this enterprise's legal representative",
+            field="enterprise_code",
+        )
+    if record.get("status", {}).get("status") != "active":
+        raise InvalidInput("the enterprise is not active in the registry", field="enterprise_code")
+    code = str(record["code"]).replace("-", "")
+    with app.state.db.transaction() as session:
+        accounts.bind_enterprise(session, subject, code)
+    return code

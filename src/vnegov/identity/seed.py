@@ -20,9 +20,11 @@ from vnegov.exchange import credentials, schemas
 from vnegov.exchange import service as exchange
 from vnegov.exchange.client import credentials_path, write_credentials
 from vnegov.identity import accounts, keys
-from vnegov.identity.registration import POPULATION, SUBSYSTEM
+from vnegov.identity.registration import ENTERPRISES, POPULATION, SUBSYSTEM
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import Settings, get_settings
+from vnegov.registries import access as registry_access
+from vnegov.registries import schemas as registry_schemas
 from vnegov.signing.context import resolve_passphrase
 
 DEMO_CITIZEN = ("001090000103", "Nguyễn Văn An", "1990-05-20")
@@ -52,6 +54,25 @@ def seed(
                 service=POPULATION, client=SUBSYSTEM, method=method, path=path
             ),
         )
+    # The Ministry of Finance lets the identity provider read who represents an enterprise (in a real
+    # deployment that agency grants it; the demo platform does it here).
+    exchange.grant_access(
+        session,
+        actor=actor,
+        right_in=schemas.AccessRightCreate(
+            service=ENTERPRISES, client=SUBSYSTEM, method="GET", path="/enterprises"
+        ),
+    )
+    registry_access.set_grant(
+        session,
+        actor=actor,
+        grant_in=registry_schemas.FieldGrantSet(
+            database="enterprise",
+            client=SUBSYSTEM,
+            fields=["representative"],
+            legal_basis="Luật Doanh nghiệp 2020; Nghị định 69/2024/NĐ-CP về định danh điện tử (demo)",
+        ),
+    )
     keys.ensure_key(session, resolve_passphrase(settings))
     issued = credentials.issue(session, actor=actor, subsystem=SUBSYSTEM)
     write_credentials(credentials_path(settings, SUBSYSTEM), issued)

@@ -336,6 +336,7 @@ async def account_page(request: Request) -> Response:
             "totp": account.totp_secret is not None,
             "acr": login.acr,
             "roles": accounts.roles_of(session, account.id),
+            "enterprise_code": account.enterprise_code,
         }
         personal_id = account.personal_id
     reads, reads_error = await registration.who_read_my_data(request.app, personal_id)
@@ -346,7 +347,24 @@ async def account_page(request: Request) -> Response:
         reads=reads,
         reads_error=reads_error,
         notice=request.query_params.get("notice"),
+        error=request.query_params.get("error"),
     )
+
+
+@router.post("/identity/account/enterprise")
+async def represent(request: Request) -> Response:
+    """A citizen acts for an enterprise they represent, as the enterprise registry says."""
+    form = await _form(request)
+    with get_db(request).read() as session:
+        login = _login(request, session)
+        subject = session.get(Account, login.account_id).subject if login else None  # type: ignore[union-attr]
+    if subject is None:
+        return RedirectResponse("/identity/login?next=/identity/account", 303)
+    try:
+        await registration.represent_enterprise(request.app, subject, form.get("enterprise_code", ""))
+    except DomainError as exc:
+        return RedirectResponse("/identity/account?" + urlencode({"error": exc.message}), 303)
+    return RedirectResponse("/identity/account?notice=enterprise", 303)
 
 
 def _totp_seal(request: Request, secret: str) -> str:
