@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
-from vnegov.identity import api, keys, views
+from vnegov.identity import api, keys, oidc, views
 from vnegov.identity.oidc import Provider
 from vnegov.identity.seed import seed
 from vnegov.kernel.db import Database
@@ -21,7 +21,14 @@ HERE = Path(__file__).parent
 
 def setup(app: FastAPI, settings: Settings, db: Database) -> None:
     issuer = (settings.identity.issuer or settings.signing.public_base_url).rstrip("/")
-    app.state.identity_provider = Provider(issuer, settings.identity, resolve_passphrase(settings))
+    provider = Provider(issuer, settings.identity, resolve_passphrase(settings))
+    app.state.identity_provider = provider
+    # The platform's APIs accept the provider's access tokens as well as API keys.
+    verifiers = getattr(app.state, "token_verifiers", [])
+    app.state.token_verifiers = [
+        *verifiers,
+        lambda session, token: oidc.principal_for_token(session, provider, token),
+    ]
 
 
 def _rotation(app: FastAPI) -> Callable[[], None]:

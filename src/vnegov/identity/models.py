@@ -72,6 +72,9 @@ class OidcClient(Base):
     secret_sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    first_party: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False
+    )  # the platform's own pages: no consent
     created_by: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

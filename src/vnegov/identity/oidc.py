@@ -90,9 +90,10 @@ class ClientRegistered:
     client_secret: str | None  # shown once (client_secret_basic)
 
 
-def _check_uri(uri: str, field: str) -> str:
+def _check_uri(uri: str, field: str, *, own: bool = False) -> str:
+    """An https address (http for localhost, or for the platform's own pages at its configured base)."""
     parts = urlsplit(uri)
-    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    local = own or parts.hostname in ("127.0.0.1", "localhost", "::1")
     if parts.scheme not in ("https", "http") or not parts.hostname or (parts.scheme == "http" and not local):
         raise InvalidInput(f"{uri!r}: an https:// address (http only for localhost)", field=field)
     if parts.fragment:
@@ -110,13 +111,15 @@ def register_client(
     jwks: dict[str, Any] | None = None,
     post_logout_redirect_uris: list[str] | None = None,
     scopes: list[str] | None = None,
+    consent_given: bool = False,
 ) -> ClientRegistered:
-    """An administrator registers a relying party (platform administrators only)."""
+    """An administrator registers a relying party (platform administrators only). `consent_given`: the
+    platform's own pages, for which nobody is asked to consent."""
     if not (actor.has_role("platform-admin") or actor.has_role("system")):
         raise PermissionDenied("only platform administrators register OpenID Connect clients")
     if not redirect_uris:
         raise InvalidInput("at least one redirect URI", field="redirect_uris")
-    uris = [_check_uri(u, "redirect_uris") for u in redirect_uris]
+    uris = [_check_uri(u, "redirect_uris", own=consent_given) for u in redirect_uris]
     logout_uris = [_check_uri(u, "post_logout_redirect_uris") for u in post_logout_redirect_uris or []]
     if auth_method not in AUTH_METHODS:
         raise InvalidInput(f"auth_method is one of {', '.join(AUTH_METHODS)}", field="auth_method")
@@ -143,6 +146,7 @@ def register_client(
             secret_sha256=_sha256(secret) if secret else None,
             jwks=jwks if auth_method == "private_key_jwt" else None,
             scopes=allowed,
+            first_party=consent_given,
             created_by=actor.subject,
         )
     )
@@ -226,6 +230,9 @@ def check_request(session: Session, params: dict[str, str]) -> AuthorizationRequ
 
 
 def needs_consent(session: Session, account_id: int, request: AuthorizationRequest) -> bool:
+    row = client(session, request.client_id)
+    if row is not None and row.first_party:
+        return False
     grant = session.scalar(
         sa.select(ConsentGrant).where(
             ConsentGrant.account_id == account_id, ConsentGrant.client_id == request.client_id
@@ -606,3 +613,24 @@ def logout_target(
     ):
         raise OidcError("invalid_request", "post_logout_redirect_uri is not registered for this client")
     return str(claims.get("sid") or "") or None, post_logout_redirect_uri
+
+
+def principal_for_token(session: Session, provider: Provider, token: str) -> Principal | None:
+    """The acting official or citizen for one of our access tokens (agency and roles as they are now,
+    not as they were when the token was issued); None if it is not ours or no longer valid."""
+    try:
+        claims = verify_access_token(session, provider, token)
+        account = accounts.by_subject(session, str(claims["sub"]))
+    except (OidcError, NotFound):
+        return None
+    if account.status != "active":
+        return None
+    roles = frozenset(
+        role for agency, role in accounts.roles_of(session, account.id) if agency == account.agency_code
+    )
+    return Principal(
+        subject=f"identity:{account.subject}",
+        agency_code=account.agency_code or "",
+        display_name=account.full_name,
+        roles=roles,
+    )

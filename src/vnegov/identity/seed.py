@@ -19,8 +19,9 @@ from vnegov.components import DEMO_SECRETS
 from vnegov.exchange import credentials, schemas
 from vnegov.exchange import service as exchange
 from vnegov.exchange.client import credentials_path, write_credentials
-from vnegov.identity import accounts, keys
+from vnegov.identity import accounts, keys, oidc
 from vnegov.identity.registration import ENTERPRISES, POPULATION, SUBSYSTEM
+from vnegov.kernel import oidc_rp
 from vnegov.kernel.context import Principal
 from vnegov.kernel.settings import Settings, get_settings
 from vnegov.registries import access as registry_access
@@ -74,6 +75,17 @@ def seed(
         ),
     )
     keys.ensure_key(session, resolve_passphrase(settings))
+    # The platform's own pages sign officials in here, as a relying party (kernel.oidc_rp).
+    pages = oidc.register_client(
+        session,
+        actor=actor,
+        name="vnegov — trang nghiệp vụ",
+        redirect_uris=[oidc_rp.redirect_uri(settings)],
+        scopes=["openid", "profile", "agency"],
+        consent_given=True,
+    )
+    assert pages.client_secret is not None
+    oidc_rp.write_credentials(settings, pages.client_id, pages.client_secret)
     issued = credentials.issue(session, actor=actor, subsystem=SUBSYSTEM)
     write_credentials(credentials_path(settings, SUBSYSTEM), issued)
     personal_id, name, born = DEMO_CITIZEN

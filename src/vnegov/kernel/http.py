@@ -87,13 +87,27 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
+TokenVerifier = Callable[[Session, str], Principal | None]
+"""Turns a bearer token that is not an API key into a principal (None: not one of its tokens).
+Components register theirs on `app.state.token_verifiers` (identity: its access tokens)."""
+
+
 def current_principal(request: Request) -> Principal:
-    """The caller's principal from its API key, or Unauthenticated."""
+    """The caller's principal from its API key or an access token of the platform's identity provider."""
     token = _presented_key(request)
     if not token:
-        raise Unauthenticated("authentication required: send 'Authorization: Bearer <API key>'")
+        raise Unauthenticated(
+            "authentication required: send 'Authorization: Bearer <API key or access token>'"
+        )
     with get_db(request).read() as session:
-        return auth.authenticate(session, token)
+        if token.startswith(f"{auth.PREFIX}_"):
+            return auth.authenticate(session, token)
+        verifiers: list[TokenVerifier] = getattr(request.app.state, "token_verifiers", [])
+        for verify in verifiers:
+            principal = verify(session, token)
+            if principal is not None:
+                return principal
+    raise Unauthenticated("invalid or expired token")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -1,7 +1,9 @@
-"""Signing in to the pages (đăng nhập trang quản trị) until the identity component takes over.
+"""Signing in to the pages (đăng nhập trang quản trị).
 
-An official signs in with an API key of their agency; the browser then holds a cookie naming the
-key and an expiry, signed with HMAC-SHA256 (never the key's secret). Every request re-checks that
+An official signs in at the platform's identity provider (`kernel.oidc_rp`: the cookie then carries
+their agency and roles from the ID token), or, for systems and operators without an account, with an
+API key of their agency: the cookie then names the key and an expiry, signed with HMAC-SHA256 (never
+the key's secret). Every request re-checks that
 the key still exists and is not revoked. Forms carry a CSRF token derived from the cookie, and the
 cookie is HttpOnly and SameSite=Lax.
 """
@@ -20,7 +22,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vnegov.kernel import auth
+from vnegov.kernel import auth, oidc_rp
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import DomainError, PermissionDenied, Unauthenticated
 from vnegov.kernel.secret_files import read_or_create
@@ -87,6 +89,9 @@ def check_csrf(request: Request, secret: bytes, token: str | None) -> None:
 
 def _page_principal(request: Request) -> Principal:
     secret: bytes = request.app.state.session_secret
+    signed_in = oidc_rp.principal_from_cookie(secret, request.cookies.get(COOKIE, ""))
+    if signed_in is not None:  # an official who signed in at the identity provider
+        return signed_in
     key_id = _read_cookie(secret, request.cookies.get(COOKIE, ""))
     if key_id is None:
         raise LoginRequired("please sign in", next=quote(str(request.url.path)))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from vnegov import migrate
-from vnegov.kernel import http, metrics, web_auth
+from vnegov.kernel import http, metrics, oidc_rp, web_auth
 from vnegov.kernel.errors import PermissionDenied, Unauthenticated
 from vnegov.kernel.http import get_db
 from vnegov.web.framework import ALWAYS_PRESENT, COMPONENTS
@@ -48,7 +48,8 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    return pages_of(request).render(request, "login.html", next=_safe_next(next), error=None)
+    oidc = oidc_rp.credentials(request.app.state.settings) is not None
+    return pages_of(request).render(request, "login.html", next=_safe_next(next), error=None, oidc=oidc)
 
 
 @router.post("/login")
@@ -59,7 +60,7 @@ def login(request: Request, api_key: Annotated[str, Form()], next: Annotated[str
             _principal, cookie = web_auth.login(session, request.app.state.session_secret, api_key)
     except Unauthenticated as exc:
         return pages_of(request).render(
-            request, "login.html", status_code=401, next=_safe_next(next), error=exc.message
+            request, "login.html", status_code=401, next=_safe_next(next), error=exc.message, oidc=False
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -70,6 +71,51 @@ def login(request: Request, api_key: Annotated[str, Form()], next: Annotated[str
         samesite="lax",
         secure=request.url.scheme == "https",
     )
+    return response
+
+
+@router.get("/login/oidc")
+def login_oidc(request: Request, next: str | None = None) -> Response:
+    """Sign in at the identity provider (the pages are its relying party)."""
+    try:
+        target, flow = oidc_rp.start(request, _safe_next(next))
+    except Unauthenticated as exc:
+        return pages_of(request).render(
+            request, "login.html", status_code=503, next=_safe_next(next), error=exc.message, oidc=False
+        )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        oidc_rp.FLOW_COOKIE,
+        flow,
+        max_age=oidc_rp.FLOW_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/login/callback")
+async def login_callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
+    if error or not code:
+        return pages_of(request).render(
+            request, "login.html", status_code=401, next="/", error=f"sign-in refused: {error or 'no code'}"
+        )
+    try:
+        principal, next_url = await oidc_rp.finish(request, code, state)
+    except Unauthenticated as exc:
+        return pages_of(request).render(request, "login.html", status_code=401, next="/", error=exc.message)
+    response = RedirectResponse(_safe_next(next_url), status_code=303)
+    cookie = oidc_rp.page_cookie(request.app.state.session_secret, principal, web_auth.LIFETIME_SECONDS)
+    response.set_cookie(
+        web_auth.COOKIE,
+        cookie,
+        max_age=web_auth.LIFETIME_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(oidc_rp.FLOW_COOKIE)
     return response
 
 
