@@ -250,3 +250,35 @@ def test_a_citizen_acts_for_the_enterprise_the_registry_names_them_representativ
         ).all()
     assert an == "9900000016"
     assert "VN/GOV/G01/VNEID" in asked  # the registry was asked through the exchange
+
+
+def test_only_a_platform_administrator_gives_the_platform_admin_role(idp: Idp) -> None:
+    import pytest
+
+    from vnegov.identity import accounts
+    from vnegov.kernel.context import SYSTEM, Principal
+    from vnegov.kernel.errors import PermissionDenied
+
+    agency_admin = Principal(
+        subject="identity:h24-admin", agency_code="H24", roles=frozenset({"agency-admin"})
+    )
+    with idp.db.transaction() as session:
+        account = accounts.create_account(
+            session,
+            actor=SYSTEM,
+            kind="official",
+            username=f"cb-{uuid.uuid4().hex[:6]}",
+            full_name="Cán bộ",
+            password=PASSWORD,
+            agency_code="H24",
+        )
+        subject = account.subject
+    with pytest.raises(PermissionDenied), idp.db.transaction() as session:
+        accounts.grant_role(
+            session, actor=agency_admin, subject=subject, agency_code="H24", role="platform-admin"
+        )
+    with idp.db.transaction() as session:
+        accounts.grant_role(
+            session, actor=agency_admin, subject=subject, agency_code="H24", role="processing"
+        )
+        assert accounts.roles_of(session, account.id) == [("H24", "processing")]

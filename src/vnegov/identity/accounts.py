@@ -21,12 +21,14 @@ from vnegov.identity.models import Account, LoginSession, OfficialRole
 from vnegov.kernel import audit, outbox
 from vnegov.kernel.clock import now
 from vnegov.kernel.context import Principal
-from vnegov.kernel.errors import Conflict, DomainError, InvalidInput, NotFound
+from vnegov.kernel.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from vnegov.kernel.settings import IdentitySettings
 
 LOA_PASSWORD, LOA_SECOND_FACTOR = "1", "2"
 KINDS = ("citizen", "business", "official")
-ROLES = ("reception", "processing", "approval", "agency-admin")
+ROLES = ("reception", "processing", "approval", "agency-admin", "platform-admin")
+"""Roles of officials in their agency. `platform-admin` (administering the whole platform) is given and
+taken only by a platform administrator or the system: `officials` is the door that checks who may."""
 
 
 class SignInFailed(DomainError):
@@ -151,6 +153,8 @@ def grant_role(session: Session, *, actor: Principal, subject: str, agency_code:
     """An agency administrator (or the platform admin) gives an official of that agency a role."""
     if role not in ROLES:
         raise InvalidInput(f"role is one of {', '.join(ROLES)}", field="role")
+    if role == "platform-admin" and not ({"platform-admin", "system"} & actor.roles):
+        raise PermissionDenied("only a platform administrator gives the platform-admin role")
     account = by_subject(session, subject)
     if account.kind != "official" or account.agency_code != agency_code:
         raise InvalidInput("roles go to officials of that agency", field="agency_code")
@@ -161,6 +165,62 @@ def grant_role(session: Session, *, actor: Principal, subject: str, agency_code:
     _security_event(
         session, actor, "identity.role.grant", account=subject, agency_code=agency_code, role=role
     )
+
+
+def revoke_role(session: Session, *, actor: Principal, subject: str, agency_code: str, role: str) -> None:
+    """An agency administrator (or the platform admin) takes a role from an official of that agency."""
+    if role not in ROLES:
+        raise InvalidInput(f"role is one of {', '.join(ROLES)}", field="role")
+    account = by_subject(session, subject)
+    if account.kind != "official" or account.agency_code != agency_code:
+        raise InvalidInput("roles go to officials of that agency", field="agency_code")
+    row = session.scalar(
+        sa.select(OfficialRole).where(
+            OfficialRole.account_id == account.id,
+            OfficialRole.agency_code == agency_code,
+            OfficialRole.role == role,
+        )
+    )
+    if row is None:
+        raise NotFound("the official does not hold this role", field="role")
+    session.delete(row)
+    session.flush()
+    _security_event(
+        session, actor, "identity.role.revoke", account=subject, agency_code=agency_code, role=role
+    )
+
+
+def officials_of(session: Session, agency_code: str) -> list[Account]:
+    """The officials of an agency, by name."""
+    return list(
+        session.scalars(
+            sa.select(Account)
+            .where(Account.kind == "official", Account.agency_code == agency_code)
+            .order_by(Account.full_name, Account.username)
+        )
+    )
+
+
+def roles_in_agency(session: Session, agency_code: str) -> dict[int, list[str]]:
+    """Account id → the roles it holds in the agency (one query for a whole list of officials)."""
+    held: dict[int, list[str]] = {}
+    rows = session.execute(
+        sa.select(OfficialRole.account_id, OfficialRole.role)
+        .where(OfficialRole.agency_code == agency_code)
+        .order_by(OfficialRole.role)
+    )
+    for account_id, role in rows:
+        held.setdefault(account_id, []).append(role)
+    return held
+
+
+def unlock(session: Session, *, actor: Principal, subject: str) -> None:
+    """An administrator clears an account's lock and its count of wrong passwords."""
+    account = by_subject(session, subject)
+    was_locked = locked(account)
+    account.locked_until = None
+    account.failed_attempts = 0
+    _security_event(session, actor, "identity.account.unlock", account=subject, was_locked=was_locked)
 
 
 # ------------------------------------------------------------------------------------ sign-in

@@ -3,6 +3,7 @@ administrators' client registration API (thin: parse, call the service, answer).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from vnegov.identity import keys, oidc
+from vnegov.identity import keys, officials, oidc
 from vnegov.identity.oidc import OidcError, Provider
 from vnegov.kernel.http import CurrentPrincipal, ReadSession, WriteSession, get_db
 
@@ -162,3 +163,129 @@ def register_client(client_in: ClientCreate, session: WriteSession, actor: Curre
         scopes=client_in.scopes,
     )
     return ClientCreated(client_id=made.client_id, client_secret=made.client_secret)
+
+
+# ------------------------------------------------------------- officials and their roles (cán bộ)
+
+
+class OfficialCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=64, description="Lowercase letters, digits, '.', '_', '-'")
+    full_name: str = Field(min_length=1, max_length=200)
+    initial_password: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Given by the administrator to the official (10+ characters)",
+    )
+    roles: list[str] = Field(default_factory=list, description="Roles in the agency (accounts.ROLES)")
+
+
+class OfficialRead(BaseModel):
+    subject: str
+    username: str
+    full_name: str
+    agency_code: str
+    roles: list[str]
+    locked: bool
+    second_factor: bool
+
+
+class RolesSet(BaseModel):
+    roles: list[str] = Field(description="All the roles the official should hold in the agency")
+
+
+def _official_read(official: officials.Official) -> OfficialRead:
+    return OfficialRead(
+        subject=official.subject,
+        username=official.username,
+        full_name=official.full_name,
+        agency_code=official.agency_code,
+        roles=list(official.roles),
+        locked=official.locked,
+        second_factor=official.second_factor,
+    )
+
+
+OFFICIALS = "/api/v1/identity/agencies/{agency_code}/officials"
+
+
+@router.post(
+    OFFICIALS,
+    response_model=OfficialRead,
+    status_code=201,
+    summary="Create an official of the agency (its administrators, platform administrators)",
+)
+def create_official(
+    agency_code: str, official_in: OfficialCreate, session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    account = officials.create_official(
+        session,
+        actor=actor,
+        agency_code=agency_code,
+        username=official_in.username,
+        full_name=official_in.full_name,
+        initial_password=official_in.initial_password,
+        roles=official_in.roles,
+    )
+    return _official_read(officials.get_official(session, actor=actor, subject=account.subject))
+
+
+@router.get(OFFICIALS, response_model=list[OfficialRead], summary="The agency's officials and their roles")
+def list_officials(agency_code: str, session: ReadSession, actor: CurrentPrincipal) -> Any:
+    return [
+        _official_read(o) for o in officials.list_officials(session, actor=actor, agency_code=agency_code)
+    ]
+
+
+@router.put(
+    OFFICIALS + "/{subject}/roles",
+    response_model=OfficialRead,
+    summary="Replace an official's roles in the agency (each change a security event)",
+)
+def set_official_roles(
+    agency_code: str, subject: str, roles_in: RolesSet, session: WriteSession, actor: CurrentPrincipal
+) -> Any:
+    official = officials.set_roles(
+        session, actor=actor, subject=subject, roles=roles_in.roles, agency_code=agency_code
+    )
+    return _official_read(official)
+
+
+@router.post(
+    OFFICIALS + "/{subject}/unlock",
+    response_model=OfficialRead,
+    summary="Clear the lock wrong passwords put on an official's account",
+)
+def unlock_official(agency_code: str, subject: str, session: WriteSession, actor: CurrentPrincipal) -> Any:
+    return _official_read(officials.unlock(session, actor=actor, subject=subject, agency_code=agency_code))
+
+
+class ClientRead(BaseModel):
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    auth_method: str
+    scopes: list[str]
+    created_at: datetime
+    revoked: bool
+
+
+@router.get(
+    "/api/v1/identity/clients",
+    response_model=list[ClientRead],
+    summary="The registered OpenID Connect clients, without secrets (platform administrators)",
+)
+def list_clients(session: ReadSession, actor: CurrentPrincipal) -> Any:
+    return [
+        ClientRead(
+            client_id=c.client_id,
+            name=c.name,
+            redirect_uris=list(c.redirect_uris),
+            post_logout_redirect_uris=list(c.post_logout_redirect_uris),
+            auth_method=c.auth_method,
+            scopes=list(c.scopes),
+            created_at=c.created_at,
+            revoked=c.revoked,
+        )
+        for c in officials.list_clients(session, actor=actor)
+    ]

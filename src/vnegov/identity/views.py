@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -15,14 +17,15 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from vnegov.identity import accounts, oidc, registration
+from vnegov.identity import accounts, officials, oidc, registration
 from vnegov.identity.accounts import SecondFactorFailed, SignInFailed
 from vnegov.identity.api import provider_of
 from vnegov.identity.models import Account, LoginSession
 from vnegov.identity.oidc import OidcError, RedirectUriError
 from vnegov.kernel import web_auth
-from vnegov.kernel.errors import DomainError, UpstreamUnavailable
-from vnegov.kernel.http import get_db
+from vnegov.kernel.context import Principal
+from vnegov.kernel.errors import DomainError, InvalidInput, UpstreamUnavailable
+from vnegov.kernel.http import get_db, status_for
 from vnegov.web.pages import pages_of
 
 router = APIRouter(include_in_schema=False)
@@ -443,3 +446,215 @@ async def logout(request: Request) -> Response:
         response = _render(request, "identity/signed_out.html")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+# ------------------------------------------------------- administration (quản trị cán bộ, ứng dụng)
+
+AGENCY_NOTICES = ("created", "roles", "unlocked")
+
+
+def _official(request: Request, session: Session) -> tuple[Account, Principal] | None:
+    """The account signed in at the provider and the principal it acts as (its agency, its roles there)."""
+    login = _login(request, session)
+    account = session.get(Account, login.account_id) if login else None
+    if account is None:
+        return None
+    return account, officials.principal_of(session, account)
+
+
+def _forbidden(request: Request, description: str) -> Response:
+    return _render(request, "identity/forbidden.html", 403, description=description)
+
+
+def _agency_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    agency_code: str,
+    *,
+    status_code: int = 200,
+    notice: str | None = None,
+    error: DomainError | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    return _render(
+        request,
+        "identity/agency.html",
+        status_code,
+        agency_code=agency_code,
+        officials=officials.list_officials(session, actor=actor, agency_code=agency_code),
+        roles=officials.assignable_roles(actor),
+        notice=notice if notice in AGENCY_NOTICES else None,
+        error=error.message if error else None,
+        field=error.data.get("field") if error else None,
+        values=values or {},
+    )
+
+
+@router.get("/identity/agency")
+def agency_page(request: Request, agency: str = "", notice: str = "") -> Response:
+    """An agency administrator's page: the agency's officials, their roles, new officials, unlocking.
+    Platform administrators may open any agency's (`?agency=`)."""
+    with get_db(request).read() as session:
+        signed = _official(request, session)
+        if signed is None:
+            return RedirectResponse("/identity/login?next=/identity/agency", 303)
+        account, actor = signed
+        agency_code = agency or account.agency_code or ""
+        if not officials.administers(actor, agency_code):
+            return _forbidden(request, "Only the agency's administrators may open this page.")
+        return _agency_page(request, session, actor, agency_code, notice=notice)
+
+
+AgencyAction = Callable[[Session, Principal, str, dict[str, str]], None]
+
+
+async def _agency_action(request: Request, action: AgencyAction, notice: str) -> Response:
+    """Check the form and who sends it, do `action` in one transaction, then back to the page (or the
+    page again with the error, nothing of the action kept)."""
+    form = await _form(request)
+    db = get_db(request)
+    with db.read() as session:
+        signed = _official(request, session)
+        if signed is None:
+            return RedirectResponse("/identity/login?next=/identity/agency", 303)
+        account, actor = signed
+        agency_code = form.get("agency_code") or account.agency_code or ""
+    if not officials.administers(actor, agency_code):
+        return _forbidden(request, "Only the agency's administrators may open this page.")
+    try:
+        with db.transaction() as session:
+            action(session, actor, agency_code, form)
+    except DomainError as exc:
+        values = {k: form.get(k, "") for k in ("username", "full_name")}
+        with db.read() as session:
+            return _agency_page(
+                request, session, actor, agency_code, status_code=status_for(exc), error=exc, values=values
+            )
+    return RedirectResponse("/identity/agency?" + urlencode({"agency": agency_code, "notice": notice}), 303)
+
+
+def _checked_roles(form: dict[str, str]) -> list[str]:
+    """Roles ticked on a form: one checkbox per role, named `role:<role>`."""
+    return [role for role in accounts.ROLES if form.get(f"role:{role}")]
+
+
+@router.post("/identity/agency/officials")
+async def agency_create_official(request: Request) -> Response:
+    def create(session: Session, actor: Principal, agency_code: str, form: dict[str, str]) -> None:
+        officials.create_official(
+            session,
+            actor=actor,
+            agency_code=agency_code,
+            username=form.get("username", ""),
+            full_name=form.get("full_name", ""),
+            initial_password=form.get("initial_password", ""),
+            roles=_checked_roles(form),
+        )
+
+    return await _agency_action(request, create, "created")
+
+
+@router.post("/identity/agency/roles")
+async def agency_set_roles(request: Request) -> Response:
+    def save(session: Session, actor: Principal, agency_code: str, form: dict[str, str]) -> None:
+        officials.set_roles(
+            session,
+            actor=actor,
+            subject=form.get("subject", ""),
+            roles=_checked_roles(form),
+            agency_code=agency_code,
+        )
+
+    return await _agency_action(request, save, "roles")
+
+
+@router.post("/identity/agency/unlock")
+async def agency_unlock(request: Request) -> Response:
+    def unlock(session: Session, actor: Principal, agency_code: str, form: dict[str, str]) -> None:
+        officials.unlock(session, actor=actor, subject=form.get("subject", ""), agency_code=agency_code)
+
+    return await _agency_action(request, unlock, "unlocked")
+
+
+def _clients_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    *,
+    status_code: int = 200,
+    created: oidc.ClientRegistered | None = None,
+    error: DomainError | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    return _render(
+        request,
+        "identity/clients.html",
+        status_code,
+        clients=officials.list_clients(session, actor=actor),
+        auth_methods=oidc.AUTH_METHODS,
+        created=created,
+        error=error.message if error else None,
+        field=error.data.get("field") if error else None,
+        values=values or {},
+    )
+
+
+@router.get("/identity/clients")
+def clients_page(request: Request) -> Response:
+    """Platform administrators: the relying parties registered at the provider, and registering one."""
+    with get_db(request).read() as session:
+        signed = _official(request, session)
+        if signed is None:
+            return RedirectResponse("/identity/login?next=/identity/clients", 303)
+        _account, actor = signed
+        if not officials.is_platform_admin(actor):
+            return _forbidden(request, "Only platform administrators may open this page.")
+        return _clients_page(request, session, actor)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@router.post("/identity/clients")
+async def clients_register(request: Request) -> Response:
+    form = await _form(request)
+    db = get_db(request)
+    with db.read() as session:
+        signed = _official(request, session)
+        if signed is None:
+            return RedirectResponse("/identity/login?next=/identity/clients", 303)
+        _account, actor = signed
+    if not officials.is_platform_admin(actor):
+        return _forbidden(request, "Only platform administrators may open this page.")
+    auth_method = form.get("auth_method", "client_secret_basic")
+    failure: DomainError | None = None
+    try:
+        jwks = json.loads(form["jwks"]) if auth_method == "private_key_jwt" and form.get("jwks") else None
+        if jwks is not None and not isinstance(jwks, dict):
+            raise ValueError("a JSON object")
+        with db.transaction() as session:
+            created = oidc.register_client(
+                session,
+                actor=actor,
+                name=form.get("name", "").strip(),
+                redirect_uris=_lines(form.get("redirect_uris", "")),
+                post_logout_redirect_uris=_lines(form.get("post_logout_redirect_uris", "")),
+                auth_method=auth_method,
+                jwks=jwks,
+            )
+    except ValueError:
+        failure = InvalidInput("private_key_jwt needs the client's public keys as a JWKS", field="jwks")
+    except DomainError as exc:
+        failure = exc
+    with db.read() as session:
+        if failure is not None:
+            values = {
+                k: form.get(k, "")
+                for k in ("name", "redirect_uris", "post_logout_redirect_uris", "auth_method", "jwks")
+            }
+            return _clients_page(
+                request, session, actor, status_code=status_for(failure), error=failure, values=values
+            )
+        return _clients_page(request, session, actor, status_code=201, created=created)
