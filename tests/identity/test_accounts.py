@@ -282,3 +282,27 @@ def test_only_a_platform_administrator_gives_the_platform_admin_role(idp: Idp) -
             session, actor=agency_admin, subject=subject, agency_code="H24", role="processing"
         )
         assert accounts.roles_of(session, account.id) == [("H24", "processing")]
+
+
+def test_repeated_failures_from_one_address_are_slowed_down(idp: Idp) -> None:
+    from vnegov.identity import views
+
+    views._failures.clear()
+    delays = [views._slow_down("203.0.113.9", failed=True) for _ in range(7)]
+    assert delays == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    assert views._slow_down("203.0.113.9", failed=False) == 0.0  # a success clears the address
+    assert views._slow_down("203.0.113.9", failed=True) == 0.1
+    started = time.monotonic()
+    assert idp.sign_in("khong-ton-tai", "sai mật khẩu rồi").status_code == 401
+    assert idp.sign_in("khong-ton-tai", "sai mật khẩu rồi").status_code == 401
+    assert time.monotonic() - started >= 0.3  # the second failure waited 0.2 s more than the first
+    views._failures.clear()
+
+
+def test_the_sign_out_button_needs_its_csrf_token(idp: Idp) -> None:
+    assert idp.sign_in(idp.demo["username"], idp.demo["password"]).status_code == 303
+    assert idp.client.post("/oidc/logout", data={}).status_code == 403
+    assert idp.client.get("/identity/account", follow_redirects=False).status_code == 200  # still signed in
+    page = idp.client.get("/identity/account")
+    assert idp.client.post("/oidc/logout", data={"csrf": csrf_of(page.text)}).status_code == 200
+    assert idp.client.get("/identity/account", follow_redirects=False).status_code == 303

@@ -206,3 +206,40 @@ def test_the_jwks_is_never_empty(tmp_path) -> None:  # type: ignore[no-untyped-d
     finally:
         db.dispose()
         drop()
+
+
+def test_an_expired_code_and_an_expired_access_token_are_refused(idp: Idp) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from vnegov.identity.models import AuthorizationCode
+    from vnegov.kernel.clock import now
+
+    _signed_in(idp)
+    r, verifier, _state, _nonce = idp.authorize()
+    code = idp.follow_to_code(r)["code"]
+    with idp.db.transaction() as session:  # the code's minute has passed
+        session.execute(sa.update(AuthorizationCode).values(expires_at=now() - timedelta(seconds=1)))
+    r = idp.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier)
+    assert r.json() == {"error": "invalid_grant", "error_description": "the code has expired"}
+
+    from joserfc import jwt as jose_jwt
+
+    from vnegov.identity import keys
+
+    provider = idp.app.state.identity_provider
+    with idp.db.transaction() as session:
+        kid, key = keys.signing_key(session, provider.passphrase, provider.config)
+    claims = {
+        "iss": provider.issuer,
+        "sub": "x",
+        "aud": provider.issuer,
+        "exp": 1_000_000_000,
+        "iat": 999_999_000,
+        "scope": "openid",
+        "sid": "s",
+    }
+    old = jose_jwt.encode({"alg": "ES256", "kid": kid, "typ": "at+jwt"}, claims, key)
+    r = idp.client.get("/oidc/userinfo", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401 and "expired" in r.json()["error_description"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from vnegov.exchange.client import ClientNotConfigured, for_component
 from vnegov.identity import accounts
@@ -76,6 +77,13 @@ async def register_citizen(app: FastAPI, values: dict[str, str], password: str) 
             "the population registry does not confirm this personal ID with this name and date of birth",
             field="personal_id",
         )
+    return await run_in_threadpool(_create_citizen, app, personal_id, full_name, birth_date, password)
+
+
+def _create_citizen(
+    app: FastAPI, personal_id: str, full_name: str, birth_date: str, password: str
+) -> SignedIn:
+    """Blocking (argon2, database): run off the event loop."""
     settings = app.state.settings
     with app.state.db.transaction() as session:
         account = accounts.create_account(

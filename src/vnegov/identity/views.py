@@ -5,10 +5,12 @@ HMAC-signed), the session cookie is opaque, HttpOnly, SameSite=Lax and Secure ov
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -16,9 +18,10 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from vnegov.identity import accounts, officials, oidc, registration
-from vnegov.identity.accounts import SecondFactorFailed, SignInFailed
+from vnegov.identity.accounts import SecondFactorFailed, SignedIn, SignInFailed
 from vnegov.identity.api import provider_of
 from vnegov.identity.models import Account, LoginSession
 from vnegov.identity.oidc import OidcError, RedirectUriError
@@ -210,23 +213,49 @@ def login_page(request: Request, next: str = "") -> Response:
     return _render(request, "identity/login.html", next=_local(next), error=None)
 
 
+_failures: dict[str, tuple[int, float]] = {}  # address -> (recent failures, last failure time)
+FAILURE_MEMORY_SECONDS = 900
+
+
+def _slow_down(address: str, failed: bool) -> float:
+    """Seconds to wait before answering a failed sign-in from this address: 0.1 s doubling with each
+    recent failure, at most 2 s (on top of the account lockout, against guessing across accounts)."""
+    count, last = _failures.get(address, (0, 0.0))
+    if time.monotonic() - last > FAILURE_MEMORY_SECONDS:
+        count = 0
+    if not failed:
+        _failures.pop(address, None)
+        return 0.0
+    if len(_failures) > 50_000:
+        _failures.clear()
+    _failures[address] = (count + 1, time.monotonic())
+    return float(min(2.0, 0.1 * 2**count))
+
+
+def _sign_in(request: Request, username: str, password: str) -> tuple[SignedIn | None, bool, str | None]:
+    """(session, second step needed, failure message); blocking (argon2, database): run off the loop."""
+    config = request.app.state.settings.identity
+    with get_db(request).transaction() as session:  # a failure's audit rows commit too
+        try:
+            account = accounts.sign_in(session, config, username, password)
+        except SignInFailed as exc:
+            return None, False, exc.message
+        signed = accounts.start_session(session, config, account, acr=accounts.LOA_PASSWORD, amr=["pwd"])
+        return signed, account.totp_secret is not None, None
+
+
 @router.post("/identity/login")
 async def login(request: Request) -> Response:
     form = await _form(request)
     next_url = _local(form.get("next"))
-    config = request.app.state.settings.identity
-    failure: DomainError | None = None
-    with get_db(request).transaction() as session:  # a failure's audit rows commit too
-        try:
-            account = accounts.sign_in(session, config, form.get("username", ""), form.get("password", ""))
-        except SignInFailed as exc:
-            failure = exc
-        else:
-            level = accounts.LOA_PASSWORD
-            signed = accounts.start_session(session, config, account, acr=level, amr=["pwd"])
-            two_step = account.totp_secret is not None
-    if failure is not None:
-        return _render(request, "identity/login.html", 401, next=next_url, error=failure.message)
+    signed, two_step, failure = await run_in_threadpool(
+        _sign_in, request, form.get("username", ""), form.get("password", "")
+    )
+    address = request.client.host if request.client else "-"
+    delay = _slow_down(address, failed=failure is not None)
+    if failure is not None or signed is None:
+        await asyncio.sleep(delay)
+        return _render(request, "identity/login.html", 401, next=next_url, error=failure)
     target = "/identity/second-factor?" + urlencode({"next": next_url}) if two_step else next_url
     response = RedirectResponse(target, status_code=303)
     _set_session(response, request, signed.cookie)
@@ -428,6 +457,8 @@ async def logout(request: Request) -> Response:
     params = dict(request.query_params)
     if request.method == "POST":
         params.update({k: str(v) for k, v in (await request.form()).items()})
+        if not params.get("id_token_hint"):  # our own sign-out button: it must come from our page
+            _check_csrf(request, params)
     provider = provider_of(request)
     with get_db(request).transaction() as session:
         try:
