@@ -399,21 +399,42 @@ def exchange_code(
     if not _pkce_ok(form.get("code_verifier", ""), code.code_challenge):
         raise OidcError("invalid_grant", "the PKCE code_verifier does not match")
     code.used_at = now()
-    account = session.get(Account, code.account_id)
+    account = _active_account(session, code.account_id)
+    return _tokens_from(
+        session, provider, row_client, account, code, nonce=code.nonce, family=code.code_sha256
+    )
+
+
+def _active_account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
     if account is None or account.status != "active":
         raise OidcError("invalid_grant", "the account is not active")
+    return account
+
+
+def _tokens_from(
+    session: Session,
+    provider: Provider,
+    row_client: OidcClient,
+    account: Account,
+    origin: AuthorizationCode | RefreshToken,
+    *,
+    nonce: str | None,
+    family: str,
+) -> dict[str, Any]:
+    """Tokens for what a code or a refresh token carries: scope, level, methods, sign-in time, session."""
     return _tokens(
         session,
         provider,
         row_client,
         account,
-        scope=code.scope,
-        nonce=code.nonce,
-        acr=code.acr,
-        amr=code.amr,
-        auth_time=code.auth_time.timestamp(),
-        sid=code.session_sid,
-        family=code.code_sha256,
+        scope=origin.scope,
+        nonce=nonce,
+        acr=origin.acr,
+        amr=origin.amr,
+        auth_time=origin.auth_time.timestamp(),
+        sid=origin.session_sid,
+        family=family,
     )
 
 
@@ -447,22 +468,8 @@ def refresh(
     if token.expires_at <= now():
         raise OidcError("invalid_grant", "the refresh token has expired")
     token.used_at = now()
-    account = session.get(Account, token.account_id)
-    if account is None or account.status != "active":
-        raise OidcError("invalid_grant", "the account is not active")
-    return _tokens(
-        session,
-        provider,
-        row_client,
-        account,
-        scope=token.scope,
-        nonce=None,
-        acr=token.acr,
-        amr=token.amr,
-        auth_time=token.auth_time.timestamp(),
-        sid=token.session_sid,
-        family=token.family,
-    )
+    account = _active_account(session, token.account_id)
+    return _tokens_from(session, provider, row_client, account, token, nonce=None, family=token.family)
 
 
 def claims_for(session: Session, account: Account, scopes: set[str]) -> dict[str, Any]:

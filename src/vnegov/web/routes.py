@@ -63,15 +63,15 @@ def login(request: Request, api_key: Annotated[str, Form()], next: Annotated[str
             request, "login.html", status_code=401, next=_safe_next(next), error=exc.message, oidc=False
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        web_auth.COOKIE,
-        cookie,
-        max_age=web_auth.LIFETIME_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    _set_cookie(response, request, web_auth.COOKIE, cookie, web_auth.LIFETIME_SECONDS)
     return response
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """HttpOnly, SameSite=Lax, and Secure whenever the page came over HTTPS."""
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
 
 
 @router.get("/login/oidc")
@@ -84,14 +84,7 @@ def login_oidc(request: Request, next: str | None = None) -> Response:
             request, "login.html", status_code=503, next=_safe_next(next), error=exc.message, oidc=False
         )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        oidc_rp.FLOW_COOKIE,
-        flow,
-        max_age=oidc_rp.FLOW_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    _set_cookie(response, request, oidc_rp.FLOW_COOKIE, flow, oidc_rp.FLOW_SECONDS)
     return response
 
 
@@ -107,14 +100,7 @@ async def login_callback(request: Request, code: str = "", state: str = "", erro
         return pages_of(request).render(request, "login.html", status_code=401, next="/", error=exc.message)
     response = RedirectResponse(_safe_next(next_url), status_code=303)
     cookie = oidc_rp.page_cookie(request.app.state.session_secret, principal, web_auth.LIFETIME_SECONDS)
-    response.set_cookie(
-        web_auth.COOKIE,
-        cookie,
-        max_age=web_auth.LIFETIME_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    _set_cookie(response, request, web_auth.COOKIE, cookie, web_auth.LIFETIME_SECONDS)
     response.delete_cookie(oidc_rp.FLOW_COOKIE)
     return response
 
