@@ -51,14 +51,12 @@ class Official:
 
 
 def is_platform_admin(actor: Principal) -> bool:
-    return actor.has_role(PLATFORM_ADMIN) or actor.has_role("system")
+    return actor.is_platform_admin
 
 
 def administers(actor: Principal, agency_code: str) -> bool:
-    """May `actor` administer the officials of `agency_code`?"""
-    if is_platform_admin(actor):
-        return True
-    return bool(agency_code) and actor.agency_code == agency_code and actor.has_role(AGENCY_ADMIN)
+    """May `actor` administer the officials of `agency_code`? (its agency-admin, or a platform admin)"""
+    return actor.holds(AGENCY_ADMIN, agency_code)
 
 
 def assignable_roles(actor: Principal) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ import contextvars
 import uuid
 from dataclasses import dataclass, field
 
+from vnegov.kernel.errors import PermissionDenied
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
@@ -37,6 +39,24 @@ class Principal:
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return bool({"platform-admin", "system"} & self.roles)
+
+    def holds(self, role: str, agency_code: str) -> bool:
+        """Whether the caller holds `role` within `agency_code` (vai trò trong cơ quan): an official of that
+        agency with that role, or a platform administrator, who holds every role everywhere."""
+        return self.is_platform_admin or (
+            bool(agency_code) and self.agency_code == agency_code and role in self.roles
+        )
+
+    def require(self, role: str, agency_code: str) -> None:
+        """PermissionDenied unless `holds(role, agency_code)`: the helper components' pages and APIs use."""
+        if not self.holds(role, agency_code):
+            raise PermissionDenied(
+                f"this needs the {role} role in agency {agency_code}", role=role, agency_code=agency_code
+            )
 
 
 SYSTEM = Principal(subject="system", agency_code="", display_name="vnegov", roles=frozenset({"system"}))
