@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -206,3 +207,76 @@ def platform_pki(app, db: Database):  # type: ignore[no-untyped-def]
     with db.transaction() as session:
         service.ensure_pki(session, app.state.signing)
     return app.state.signing
+
+
+# ------------------------------------------------------------------- officials signed in to pages
+
+OFFICIAL_PASSWORD = "một mật khẩu dài của cán bộ"
+
+
+def official_account(
+    app: Any, agency: str, roles: tuple[str, ...] = (), name: str = "Cán bộ thử nghiệm"
+) -> str:
+    """An official of `agency` at the platform's identity provider (the pages' client made if needed);
+    their username (password OFFICIAL_PASSWORD)."""
+    from vnegov.identity import accounts
+    from vnegov.identity.seed import ensure_pages_client
+
+    username = unique("canbo").lower().replace("_", "-")
+    with app.state.db.transaction() as session:
+        ensure_pages_client(session, SYSTEM, app.state.settings)
+        account = accounts.create_account(
+            session,
+            actor=SYSTEM,
+            kind="official",
+            username=username,
+            full_name=name,
+            password=OFFICIAL_PASSWORD,
+            agency_code=agency,
+        )
+        for role in roles:
+            accounts.grant_role(session, actor=SYSTEM, subject=account.subject, agency_code=agency, role=role)
+    return username
+
+
+def sign_in_official(
+    client: TestClient,
+    app: Any,
+    agency: str,
+    roles: tuple[str, ...] = (),
+    next_url: str = "/",
+    name: str = "Cán bộ thử nghiệm",
+) -> str:
+    """Sign a new official of `agency` in to the pages, as a browser does: /login/oidc → the provider's
+    sign-in form → back to /login/callback. Their username."""
+    import html
+    import re
+    from urllib.parse import urlsplit
+
+    username = official_account(app, agency, roles, name)
+    r = client.get("/login/oidc", params={"next": next_url}, follow_redirects=False)
+    for _ in range(6):
+        assert r.status_code in (302, 303, 307), r.text
+        parts = urlsplit(r.headers["location"])
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.path == "/identity/login":
+            page = client.get(target)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf
+            nxt = re.search(r'name="next" value="([^"]*)"', page.text)
+            r = client.post(
+                "/identity/login",
+                data={
+                    "csrf": csrf.group(1),
+                    "username": username,
+                    "password": OFFICIAL_PASSWORD,
+                    "next": html.unescape(nxt.group(1)) if nxt else "/",
+                },
+                follow_redirects=False,
+            )
+            continue
+        r = client.get(target, follow_redirects=False)
+        if parts.path == "/login/callback":
+            assert r.status_code == 303, r.text
+            return username
+    raise AssertionError("the sign-in did not come back to the pages")

@@ -94,3 +94,28 @@ def test_the_apis_take_the_providers_access_tokens(idp: Idp) -> None:
         json={"subsystem": system + "X", "name": "x"},
     )
     assert r.status_code == 401
+
+
+def test_a_disabled_account_or_a_removed_role_takes_effect_on_the_pages_at_once(idp: Idp) -> None:
+    import sqlalchemy as sa
+
+    from tests.conftest import sign_in_official
+    from vnegov.identity.models import Account, OfficialRole
+
+    idp.client.cookies.clear()
+    username = sign_in_official(idp.client, idp.app, "H24", ("agency-admin",), next_url="/exchange/manage")
+    assert idp.client.get("/exchange/manage").status_code == 200
+    with idp.db.transaction() as session:
+        account_id = session.scalar(sa.select(Account.id).where(Account.username == username))
+        session.execute(sa.delete(OfficialRole).where(OfficialRole.account_id == account_id))
+    from types import SimpleNamespace
+
+    from vnegov.kernel.web_auth import _page_principal
+
+    # What the page dependency sees: this app and the browser's cookie.
+    request = SimpleNamespace(app=idp.app, cookies=dict(idp.client.cookies), url=SimpleNamespace(path="/x"))
+    assert _page_principal(request).roles == frozenset()  # type: ignore[arg-type]
+    with idp.db.transaction() as session:
+        session.execute(sa.update(Account).where(Account.id == account_id).values(status="disabled"))
+    r = idp.client.get("/exchange/manage", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")

@@ -25,6 +25,10 @@ def setup(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.identity_provider = provider
     # The platform's APIs accept the provider's access tokens as well as API keys.
     verifiers = getattr(app.state, "token_verifiers", [])
+    # Officials signed in to the pages are who their account says now (a disabled account is out at
+    # once, a removed role is gone at once).
+    refreshers = getattr(app.state, "principal_refreshers", [])
+    app.state.principal_refreshers = [*refreshers, oidc.current_principal]
     app.state.token_verifiers = [
         *verifiers,
         lambda session, token: oidc.principal_for_token(session, provider, token),

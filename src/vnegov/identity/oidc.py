@@ -627,8 +627,19 @@ def principal_for_token(session: Session, provider: Provider, token: str) -> Pri
     not as they were when the token was issued); None if it is not ours or no longer valid."""
     try:
         claims = verify_access_token(session, provider, token)
-        account = accounts.by_subject(session, str(claims["sub"]))
-    except (OidcError, NotFound):
+    except OidcError:
+        return None
+    return current_principal(session, Principal(subject=f"identity:{claims['sub']}", agency_code=""))
+
+
+def current_principal(session: Session, principal: Principal) -> Principal | None:
+    """The principal of a page session as the account stands now; None if it may no longer sign in.
+    Principals that are not this provider's (API keys) are left as they are."""
+    if not principal.subject.startswith("identity:"):
+        return principal
+    try:
+        account = accounts.by_subject(session, principal.subject.removeprefix("identity:"))
+    except NotFound:
         return None
     if account.status != "active":
         return None
@@ -636,7 +647,7 @@ def principal_for_token(session: Session, provider: Provider, token: str) -> Pri
         role for agency, role in accounts.roles_of(session, account.id) if agency == account.agency_code
     )
     return Principal(
-        subject=f"identity:{account.subject}",
+        subject=principal.subject,
         agency_code=account.agency_code or "",
         display_name=account.full_name,
         roles=roles,

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -91,7 +92,7 @@ def _page_principal(request: Request) -> Principal:
     secret: bytes = request.app.state.session_secret
     signed_in = oidc_rp.principal_from_cookie(secret, request.cookies.get(COOKIE, ""))
     if signed_in is not None:  # an official who signed in at the identity provider
-        return signed_in
+        return _current(request, signed_in)
     key_id = _read_cookie(secret, request.cookies.get(COOKIE, ""))
     if key_id is None:
         raise LoginRequired("please sign in", next=quote(str(request.url.path)))
@@ -102,6 +103,27 @@ def _page_principal(request: Request) -> Principal:
             raise LoginRequired(
                 "your key was revoked; sign in again", next=quote(str(request.url.path))
             ) from None
+
+
+PrincipalRefresher = Callable[[Session, Principal], Principal | None]
+"""Who a signed-in official is now (agency and roles as they stand; None: no longer allowed in). The
+identity component registers one on `app.state.principal_refreshers` when it runs in this process;
+elsewhere the cookie's word stands until it expires."""
+
+
+def _current(request: Request, principal: Principal) -> Principal:
+    refreshers: list[PrincipalRefresher] = getattr(request.app.state, "principal_refreshers", [])
+    if not refreshers:
+        return principal
+    with request.app.state.db.read() as session:
+        for refresh in refreshers:
+            fresh = refresh(session, principal)
+            if fresh is None:
+                raise LoginRequired(
+                    "your account can no longer sign in here", next=quote(str(request.url.path))
+                )
+            principal = fresh
+    return principal
 
 
 PagePrincipal = Annotated[Principal, Depends(_page_principal)]
