@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"), log_json=False)
+def live_port() -> int:
+    """The port `live_server` listens on, known before the app exists: it is the app's public base URL
+    (written into certificates, and the identity provider's issuer the pages sign in at)."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory, live_port: int) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        log_json=False,
+        signing={"public_base_url": f"http://127.0.0.1:{live_port}"},  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +116,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    port = _free_port()
+def live_server(app, live_port: int) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    port = live_port
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -239,6 +252,13 @@ def official_account(
     return username
 
 
+@dataclass(frozen=True)
+class SignedInOfficial:
+    username: str
+    landing: str  # where the pages sent the browser after the sign-in
+    cookie: str  # the Set-Cookie header of the pages' session
+
+
 def sign_in_official(
     client: TestClient,
     app: Any,
@@ -246,14 +266,15 @@ def sign_in_official(
     roles: tuple[str, ...] = (),
     next_url: str = "/",
     name: str = "Cán bộ thử nghiệm",
-) -> str:
+) -> SignedInOfficial:
     """Sign a new official of `agency` in to the pages, as a browser does: /login/oidc → the provider's
-    sign-in form → back to /login/callback. Their username."""
+    sign-in form → back to /login/callback."""
     import html
     import re
     from urllib.parse import urlsplit
 
     username = official_account(app, agency, roles, name)
+    client.cookies.clear()  # a fresh browser: nobody signed in, at the provider or on the pages
     r = client.get("/login/oidc", params={"next": next_url}, follow_redirects=False)
     for _ in range(6):
         assert r.status_code in (302, 303, 307), r.text
@@ -264,19 +285,16 @@ def sign_in_official(
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
             assert csrf
             nxt = re.search(r'name="next" value="([^"]*)"', page.text)
-            r = client.post(
-                "/identity/login",
-                data={
-                    "csrf": csrf.group(1),
-                    "username": username,
-                    "password": OFFICIAL_PASSWORD,
-                    "next": html.unescape(nxt.group(1)) if nxt else "/",
-                },
-                follow_redirects=False,
-            )
+            form = {
+                "csrf": csrf.group(1),
+                "username": username,
+                "password": OFFICIAL_PASSWORD,
+                "next": html.unescape(nxt.group(1)) if nxt else "/",
+            }
+            r = client.post("/identity/login", data=form, follow_redirects=False)
             continue
         r = client.get(target, follow_redirects=False)
         if parts.path == "/login/callback":
             assert r.status_code == 303, r.text
-            return username
+            return SignedInOfficial(username, r.headers["location"], r.headers.get("set-cookie", ""))
     raise AssertionError("the sign-in did not come back to the pages")

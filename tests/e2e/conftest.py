@@ -46,3 +46,24 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def browser_sign_in(
+    page, live_server: str, app, agency: str, roles: tuple[str, ...] = (), start: str = "/"
+) -> str:  # type: ignore[no-untyped-def]
+    """A new official of `agency` opens `start`, is sent to sign in, and signs in at the identity provider
+    as a person would; back on `start`. Their username."""
+    import re
+
+    from tests.conftest import OFFICIAL_PASSWORD, official_account
+
+    username = official_account(app, agency, roles)
+    page.goto(f"{live_server}{start}")
+    page.wait_for_url(re.compile(r"/login"))
+    page.locator("#login-oidc").click()
+    page.wait_for_url(re.compile(r"/identity/login"))
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu", exact=True).fill(OFFICIAL_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(re.escape(start) + "$"))
+    return username

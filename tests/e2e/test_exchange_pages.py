@@ -3,12 +3,12 @@ in a real browser against a real server."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import Caller, unique
+from tests.e2e.conftest import browser_sign_in
 from vnegov.exchange.seed import seed
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 def test_an_official_connects_a_system_and_sees_its_call_logged(
     live_server: str,
+    app: FastAPI,
     page,  # type: ignore[no-untyped-def]
     province_hanoi: Caller,
     db: Database,
@@ -29,11 +30,7 @@ def test_an_official_connects_a_system_and_sees_its_call_logged(
     system = f"VN/GOV/H24/{unique('MCDT')}"
     service = f"{system}/traCuu/v1"
 
-    page.goto(f"{live_server}/exchange/manage")
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Khóa API").fill(province_hanoi.token)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/exchange/manage$"))
+    browser_sign_in(page, live_server, app, "H24", start="/exchange/manage")
 
     page.get_by_label("Hệ thống mới").fill(system)
     page.locator("#new-subsystem-name").fill("Một cửa điện tử")

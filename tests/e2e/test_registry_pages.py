@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi import FastAPI
 
-from tests.conftest import Caller, _caller
+from tests.e2e.conftest import browser_sign_in
 from vnegov.exchange.seed import seed as seed_exchange
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
@@ -20,6 +21,7 @@ MAI = "001195000104"  # demo citizen Nguyễn Thị Mai
 
 def test_an_official_records_a_move(
     live_server: str,
+    app: FastAPI,
     page,  # type: ignore[no-untyped-def]
     reference_data: Database,
     settings: Settings,
@@ -28,13 +30,7 @@ def test_an_official_records_a_move(
     with db.transaction() as session:  # the demo data, as `vnegov up` has it (idempotent)
         seed_exchange(session, SYSTEM, None, settings)
         seed_registries(session, SYSTEM, None, settings)
-    official: Caller = _caller(db, "G01", "cán bộ quản lý dân cư")
-
-    page.goto(f"{live_server}/registries")
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Khóa API").fill(official.token)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/registries$"))
+    browser_sign_in(page, live_server, app, "G01", start="/registries")
 
     page.get_by_label("Số định danh, mã số doanh nghiệp hoặc tên").fill("nguyen thi mai")
     page.get_by_role("button", name="Tìm kiếm").click()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import Caller
+from tests.e2e.conftest import browser_sign_in
 from tests.signing.documents.conftest import minimal_pdf
 
 pytestmark = pytest.mark.browser
@@ -57,15 +58,12 @@ def test_pki_page_shows_the_health_of_the_chain(live_server: str, page, platform
 
 def test_an_official_requests_and_revokes_a_certificate(
     live_server: str,
+    app: FastAPI,
     page,
     province_hanoi: Caller,  # type: ignore[no-untyped-def]
     platform_pki,
 ) -> None:
-    page.goto(f"{live_server}/signing/certificates")
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("Khóa API").fill(province_hanoi.token)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/signing/certificates$"))
+    browser_sign_in(page, live_server, app, "H24", start="/signing/certificates")
 
     page.get_by_label("Mục đích").select_option("document_signing")
     page.get_by_label("Tên (khi không gửi CSR)").fill("Phạm Thị Dung")

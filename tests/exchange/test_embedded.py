@@ -81,16 +81,10 @@ def test_an_outside_caller_cannot_pose_as_the_embedded_gateway(up: tuple[TestCli
 
 
 def test_the_log_page_shows_either_gateways_log(up: tuple[TestClient, Database, Path]) -> None:
-    from tests.conftest import _caller
+    from tests.conftest import sign_in_official
 
-    client, db, _data = up
-    hanoi = _caller(db, "H24", "Hanoi official")
-    assert (
-        client.post(
-            "/login", data={"api_key": hanoi.token, "next": "/exchange/log"}, follow_redirects=False
-        ).status_code
-        == 303
-    )
+    client, _db, _data = up
+    sign_in_official(client, client.app, "H24", next_url="/exchange/log")
     page = client.get("/exchange/log", params={"gateway": LGSP, "message_id": "embedded-1"})
     assert (
         page.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.conftest import _caller
+from tests.conftest import _caller, sign_in_official
 from tests.exchange.conftest import ECHO, HANOI, GatewayEnv
 from vnegov.kernel.models import AuditLogEntry
 
@@ -86,11 +86,7 @@ def test_the_directory_and_log_pages(gw: GatewayEnv) -> None:
     assert "VN/GOV/G22/DVCQG/echo/v1" in page.text and "Văn phòng Chính phủ" in page.text
     assert gw.client.get("/exchange/log", follow_redirects=False).headers["location"].startswith("/login")
     _call(gw, "log-page-visible")
-    hanoi = _caller(gw.db, "H24", "Hanoi official")
-    r = gw.client.post(
-        "/login", data={"api_key": hanoi.token, "next": "/exchange/log"}, follow_redirects=False
-    )
-    assert r.status_code == 303
+    sign_in_official(gw.client, gw.app, "H24", next_url="/exchange/log")
     log = gw.client.get("/exchange/log", params={"message_id": "log-page-visible"})
     assert log.status_code == 200 and "log-page-visible" in log.text and CITIZEN in log.text
     gw.client.post("/logout")
@@ -141,11 +137,7 @@ def _signed_in(gw: GatewayEnv, agency: str, roles: tuple[str, ...] = ()) -> str:
     """Sign in on the pages; returns the CSRF token of the administration page."""
     import re
 
-    who = _caller(gw.db, agency, f"{agency} official", roles)
-    r = gw.client.post(
-        "/login", data={"api_key": who.token, "next": "/exchange/manage"}, follow_redirects=False
-    )
-    assert r.status_code == 303
+    sign_in_official(gw.client, gw.app, agency, roles, next_url="/exchange/manage")
     page = gw.client.get("/exchange/manage")
     assert page.status_code == 200
     match = re.search(r'name="csrf" value="([^"]+)"', page.text)

@@ -103,7 +103,9 @@ def test_a_disabled_account_or_a_removed_role_takes_effect_on_the_pages_at_once(
     from vnegov.identity.models import Account, OfficialRole
 
     idp.client.cookies.clear()
-    username = sign_in_official(idp.client, idp.app, "H24", ("agency-admin",), next_url="/exchange/manage")
+    username = sign_in_official(
+        idp.client, idp.app, "H24", ("agency-admin",), next_url="/exchange/manage"
+    ).username
     assert idp.client.get("/exchange/manage").status_code == 200
     with idp.db.transaction() as session:
         account_id = session.scalar(sa.select(Account.id).where(Account.username == username))

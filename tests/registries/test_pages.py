@@ -7,14 +7,14 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Caller
+from tests.conftest import Caller, sign_in_official
 from tests.exchange.conftest import GatewayEnv
 from tests.registries.conftest import AN
 
 
 def _sign_in(client: TestClient, who: Caller, page: str) -> str:
-    r = client.post("/login", data={"api_key": who.token, "next": page}, follow_redirects=False)
-    assert r.status_code == 303, r.text
+    """An official of `who`'s agency signs in at the identity provider; the page's CSRF token."""
+    sign_in_official(client, client.app, who.principal.agency_code, next_url=page)
     r = client.get(page)
     match = re.search(r'name="csrf" value="([^"]+)"', r.text)
     return match.group(1) if match else ""

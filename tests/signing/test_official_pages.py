@@ -6,16 +6,16 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Caller, _caller
+from tests.conftest import Caller, official_account, sign_in_official
 from vnegov.kernel.db import Database
 
 PAGE = "/signing/certificates"
 
 
 def _sign_in(client: TestClient, who: Caller) -> str:
-    r = client.post("/login", data={"api_key": who.token, "next": PAGE}, follow_redirects=False)
-    assert r.status_code == 303
-    assert r.headers["location"] == PAGE
+    """An official of `who`'s agency signs in at the identity provider; the page's CSRF token."""
+    signed = sign_in_official(client, client.app, who.principal.agency_code, next_url=PAGE)
+    assert signed.landing == PAGE
     page = client.get(PAGE)
     assert page.status_code == 200
     match = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -27,20 +27,17 @@ def test_pages_for_officials_need_signing_in(client: TestClient, platform_pki) -
     r = client.get(PAGE, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/login?next=/signing/certificates"
-    bad = client.post("/login", data={"api_key": "vng_0_wrong", "next": PAGE}, follow_redirects=False)
-    assert bad.status_code == 401
-    assert 'role="alert"' in bad.text
+    official_account(client.app, "G12")  # a platform with its identity provider set up
+    login = client.get("/login", params={"next": PAGE})
+    assert 'id="login-oidc"' in login.text and 'name="api_key"' not in login.text  # people sign in there
+    assert client.post("/login", data={"api_key": "vng_0_wrong"}).status_code == 405
 
 
 def test_no_open_redirect_after_sign_in(client: TestClient, ministry_finance: Caller, platform_pki) -> None:  # type: ignore[no-untyped-def]
-    r = client.post(
-        "/login", data={"api_key": ministry_finance.token, "next": "//evil.example/x"}, follow_redirects=False
-    )
-    assert r.headers["location"] == "/"
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie
-    assert "SameSite=lax" in cookie or "samesite=lax" in cookie.lower()
-    assert ministry_finance.token not in cookie  # the cookie names the key, never its secret
+    signed = sign_in_official(client, client.app, "G12", next_url="//evil.example/x")
+    assert signed.landing == "/"
+    assert "HttpOnly" in signed.cookie
+    assert "samesite=lax" in signed.cookie.lower()
 
 
 def test_request_list_and_revoke_on_the_page(
@@ -102,14 +99,17 @@ def test_forms_need_the_csrf_token(client: TestClient, ministry_finance: Caller,
     assert r.status_code == 403
 
 
-def test_a_revoked_key_ends_the_page_session(client: TestClient, db: Database, platform_pki) -> None:  # type: ignore[no-untyped-def]
-    from vnegov.kernel import auth
-    from vnegov.kernel.context import SYSTEM
+def test_a_disabled_account_ends_the_page_session(client: TestClient, db: Database, platform_pki) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
 
-    official = _caller(db, "G12", "short-lived official")
-    _sign_in(client, official)
+    from vnegov.identity.models import Account
+
+    signed = sign_in_official(client, client.app, "G12", next_url=PAGE)
+    assert client.get(PAGE).status_code == 200
     with db.transaction() as session:
-        auth.revoke_key(session, actor=SYSTEM, key_id=official.principal.subject.removeprefix("apikey:"))
+        session.execute(
+            sa.update(Account).where(Account.username == signed.username).values(status="disabled")
+        )
     r = client.get(PAGE, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login")

@@ -78,19 +78,6 @@ def authenticate(session: Session, token: str) -> Principal:
     )
 
 
-def principal_for_key_id(session: Session, key_id: str) -> Principal:
-    """The principal of a key known by its id (a signed-in page session names the key, not its secret)."""
-    key = session.scalar(sa.select(ApiKey).where(ApiKey.key_id == key_id))
-    if key is None or key.revoked_at is not None:
-        raise Unauthenticated("invalid or revoked API key")
-    return Principal(
-        subject=f"apikey:{key.key_id}",
-        agency_code=key.agency_code,
-        display_name=key.name,
-        roles=frozenset(key.roles or ()),
-    )
-
-
 def revoke_key(session: Session, *, actor: Principal, key_id: str) -> None:
     key = session.scalar(sa.select(ApiKey).where(ApiKey.key_id == key_id))
     if key is None:

@@ -1,10 +1,9 @@
 """Signing in to the pages (đăng nhập trang quản trị).
 
-An official signs in at the platform's identity provider (`kernel.oidc_rp`: the cookie then carries
-their agency and roles from the ID token), or, for systems and operators without an account, with an
-API key of their agency: the cookie then names the key and an expiry, signed with HMAC-SHA256 (never
-the key's secret). Every request re-checks that
-the key still exists and is not revoked. Forms carry a CSRF token derived from the cookie, and the
+People sign in at the platform's identity provider (`kernel.oidc_rp`): the cookie, signed with
+HMAC-SHA256, carries their agency and roles from the ID token and an expiry, and on every request the
+identity component (when it runs in this process) says who the account is now. API keys are for
+systems calling the APIs, not for the pages. Forms carry a CSRF token derived from the cookie, and the
 cookie is HttpOnly and SameSite=Lax.
 """
 
@@ -13,8 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -23,9 +20,9 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vnegov.kernel import auth, oidc_rp
+from vnegov.kernel import oidc_rp
 from vnegov.kernel.context import Principal
-from vnegov.kernel.errors import DomainError, PermissionDenied, Unauthenticated
+from vnegov.kernel.errors import DomainError, PermissionDenied
 from vnegov.kernel.secret_files import read_or_create
 from vnegov.kernel.settings import Settings
 
@@ -51,31 +48,6 @@ def _sign(secret: bytes, payload: bytes) -> str:
     return base64.urlsafe_b64encode(hmac.new(secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
 
 
-def make_cookie(secret: bytes, key_id: str, now: float | None = None) -> str:
-    payload = json.dumps({"k": key_id, "e": int((now or time.time()) + LIFETIME_SECONDS)}).encode()
-    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
-    return f"{body}.{_sign(secret, payload)}"
-
-
-def _read_cookie(secret: bytes, value: str) -> str | None:
-    body, _, signature = value.partition(".")
-    try:
-        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        data = json.loads(payload)
-    except (ValueError, TypeError):
-        return None
-    if not hmac.compare_digest(signature, _sign(secret, payload)) or data.get("e", 0) < time.time():
-        return None
-    key_id = data.get("k")
-    return key_id if isinstance(key_id, str) else None
-
-
-def login(session: Session, secret: bytes, api_key: str) -> tuple[Principal, str]:
-    """Check the API key; the principal and the cookie value to set."""
-    principal = auth.authenticate(session, api_key.strip())
-    return principal, make_cookie(secret, principal.subject.removeprefix("apikey:"))
-
-
 def csrf_token(secret: bytes, cookie: str) -> str:
     return _sign(secret, b"csrf:" + cookie.encode())
 
@@ -93,16 +65,7 @@ def _page_principal(request: Request) -> Principal:
     signed_in = oidc_rp.principal_from_cookie(secret, request.cookies.get(COOKIE, ""))
     if signed_in is not None:  # an official who signed in at the identity provider
         return _current(request, signed_in)
-    key_id = _read_cookie(secret, request.cookies.get(COOKIE, ""))
-    if key_id is None:
-        raise LoginRequired("please sign in", next=quote(str(request.url.path)))
-    with request.app.state.db.read() as session:
-        try:
-            return auth.principal_for_key_id(session, key_id)
-        except Unauthenticated:
-            raise LoginRequired(
-                "your key was revoked; sign in again", next=quote(str(request.url.path))
-            ) from None
+    raise LoginRequired("please sign in", next=quote(str(request.url.path)))
 
 
 PrincipalRefresher = Callable[[Session, Principal], Principal | None]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from vnegov import migrate
@@ -49,22 +49,12 @@ def _safe_next(value: str | None) -> str:
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     oidc = oidc_rp.credentials(request.app.state.settings) is not None
-    return pages_of(request).render(request, "login.html", next=_safe_next(next), error=None, oidc=oidc)
-
-
-@router.post("/login")
-def login(request: Request, api_key: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-    db = get_db(request)
-    try:
-        with db.read() as session:
-            _principal, cookie = web_auth.login(session, request.app.state.session_secret, api_key)
-    except Unauthenticated as exc:
-        return pages_of(request).render(
-            request, "login.html", status_code=401, next=_safe_next(next), error=exc.message, oidc=False
-        )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    _set_cookie(response, request, web_auth.COOKIE, cookie, web_auth.LIFETIME_SECONDS)
-    return response
+    error = (
+        None
+        if oidc
+        else "Sign-in at the identity provider is not set up here (its seed writes the pages' client)."
+    )
+    return pages_of(request).render(request, "login.html", next=_safe_next(next), error=error, oidc=oidc)
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
