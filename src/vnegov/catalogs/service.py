@@ -969,9 +969,24 @@ def import_source(
 
 
 def _levels_of(source: CatalogSource) -> tuple[str, ...]:
+    """The catalogue's levels from the top: admin units in their legal order; any other hierarchy by
+    how far its items sit below a root (VSIC: section, division, group, class, subclass)."""
     order = {"province": 0, "district": 1, "commune": 2}
-    levels = {r.level for r in source.items() if r.level}
-    return tuple(sorted(levels, key=lambda lv: (order.get(lv, 99), lv)))
+    records = list(source.items())
+    parents = {r.code: r.parent_code for r in records}
+
+    def depth(code: str) -> int:
+        steps, seen = 0, {code}
+        while (parent := parents.get(code)) and parent not in seen and steps < 16:
+            steps, code = steps + 1, parent
+            seen.add(code)
+        return steps
+
+    shallowest: dict[str, int] = {}
+    for r in records:
+        if r.level:
+            shallowest[r.level] = min(shallowest.get(r.level, 99), depth(r.code))
+    return tuple(sorted(shallowest, key=lambda lv: (order.get(lv, 10 + shallowest[lv]), lv)))
 
 
 def _bulk_insert_items(
