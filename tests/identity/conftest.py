@@ -96,6 +96,11 @@ class Idp:
             raise AssertionError(f"unexpected page {r.status_code}: {r.text[:500]}")
         raise AssertionError("no redirect to the client")
 
+    def code(self, **extra: str) -> tuple[str, str]:
+        """A signed-in person's authorization code for the relying party, and its PKCE verifier."""
+        r, verifier, _state, _nonce = self.authorize(**extra)
+        return self.follow_to_code(r)["code"], verifier
+
     def sign_in(self, username: str, password: str, next_url: str = "/identity/account") -> Any:
         page = self.client.get("/identity/login", params={"next": next_url})
         return self.client.post(

@@ -139,8 +139,7 @@ def test_a_second_factor_gives_level_2_and_a_service_may_require_it(idp: Idp) ->
     r = idp.client.post("/identity/second-factor/enrol", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
 
-    r, verifier, _state, _nonce = idp.authorize(acr_values="2")
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code(acr_values="2")
     tokens = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     )

@@ -62,8 +62,7 @@ def test_code_flow_with_pkce_gives_verified_claims(idp: Idp) -> None:
 
 def test_a_code_works_once_and_its_replay_revokes_what_it_gave(idp: Idp) -> None:
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     first = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     )
@@ -78,8 +77,7 @@ def test_a_code_works_once_and_its_replay_revokes_what_it_gave(idp: Idp) -> None
 
 def test_wrong_verifier_redirect_uri_and_secret(idp: Idp) -> None:
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     wrong, _ = pkce()
     r = idp.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=wrong)
     assert r.json()["error"] == "invalid_grant" and "PKCE" in r.json()["error_description"]
@@ -113,8 +111,7 @@ def test_an_unregistered_redirect_uri_is_shown_not_followed(idp: Idp) -> None:
 
 def test_refresh_tokens_rotate_and_a_reused_one_revokes_the_family(idp: Idp) -> None:
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     first = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     ).json()
@@ -129,8 +126,7 @@ def test_refresh_tokens_rotate_and_a_reused_one_revokes_the_family(idp: Idp) -> 
 
 def test_a_tampered_or_foreign_token_is_refused(idp: Idp) -> None:
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     access = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     )
@@ -145,8 +141,7 @@ def test_a_tampered_or_foreign_token_is_refused(idp: Idp) -> None:
 
 def test_rp_initiated_logout_ends_the_session(idp: Idp) -> None:
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     tokens = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     ).json()
@@ -217,8 +212,7 @@ def test_an_expired_code_and_an_expired_access_token_are_refused(idp: Idp) -> No
     from vnegov.kernel.clock import now
 
     _signed_in(idp)
-    r, verifier, _state, _nonce = idp.authorize()
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code()
     with idp.db.transaction() as session:  # the code's minute has passed
         session.execute(sa.update(AuthorizationCode).values(expires_at=now() - timedelta(seconds=1)))
     r = idp.token(grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier)

@@ -69,8 +69,7 @@ def test_the_apis_take_the_providers_access_tokens(idp: Idp) -> None:
     username = _official(idp, "H24")
     idp.client.cookies.clear()
     assert idp.sign_in(username, PASSWORD).status_code == 303
-    r, verifier, _state, _nonce = idp.authorize(scope="openid profile")
-    code = idp.follow_to_code(r)["code"]
+    code, verifier = idp.code(scope="openid profile")
     access = idp.token(
         grant_type="authorization_code", code=code, redirect_uri=REDIRECT, code_verifier=verifier
     )
