@@ -82,7 +82,7 @@ def client_context(config: ExchangeSettings) -> ssl.SSLContext | None:
 def provider_context(config: ExchangeSettings) -> ssl.SSLContext | None:
     """The context for calling providers over HTTPS: the usual public CAs and the national CA trusted,
     and our gateway certificate presented, so a provider can accept calls from gateways only (see
-    `exchange.provider`). None without TLS settings: aiohttp's default verification applies."""
+    `exchange.provider`). None without TLS settings: the system's trusted CAs apply."""
     if not (config.tls_cert_file and config.tls_key_file and config.tls_ca_file):
         return None
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)

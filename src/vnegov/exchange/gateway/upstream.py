@@ -1,10 +1,10 @@
-"""Forwarding to providers (chuyển tiếp tới hệ thống cung cấp): a pooled aiohttp client, or in process.
+"""Forwarding to providers (chuyển tiếp tới hệ thống cung cấp): a pooled HTTP client, or in process.
 
-Providers are reached over HTTP with one keep-alive connection pool per event loop (aiohttp; httpx is
-an order of magnitude slower here, `stack.md`). A provider served by this same process (its upstream
-URL starts with the process's own public base URL, as the demo services do under `vnegov up`) is
-called in process through the application's ASGI interface: the same request and response, without a
-socket — the "in-process transport" of the embedded mode.
+Providers are reached over HTTP with one keep-alive connection pool per event loop (`httpclient.py`:
+the gateway's own lean client; aiohttp cost three times as much CPU per call, httpx more). A provider
+served by this same process (its upstream URL starts with the process's own public base URL, as the
+demo services do under `vnegov up`) is called in process through the application's ASGI interface:
+the same request and response, without a socket — the "in-process transport" of the embedded mode.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiohttp
 from starlette.types import ASGIApp, Message
+
+from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, ResponseFailed, TooLarge
 
 HOP_BY_HOP = frozenset(
     {
@@ -80,26 +81,23 @@ class Upstream:
         # scope (an ASGI extension, which no HTTP client can set), as its certificate would.
         self.local_peer = local_peer
         self.delivered_by = delivered_by  # providers in process learn which gateway delivered the call
-        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self._clients: dict[asyncio.AbstractEventLoop, HttpClient] = {}
 
-    def _session(self) -> aiohttp.ClientSession:
+    def _client(self) -> HttpClient:
         loop = asyncio.get_running_loop()
-        session = self._sessions.get(loop)
-        if session is None or session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self.connections, keepalive_timeout=60, ssl=self.ssl_context or True
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = HttpClient(
+                connections=self.connections,
+                ssl_context=self.ssl_context,
+                max_response_bytes=self.max_response_bytes,
             )
-            session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",)
-            )
-            self._sessions[loop] = session
-        return session
+        return client
 
     async def close(self) -> None:
-        loop = asyncio.get_running_loop()
-        session = self._sessions.pop(loop, None)
-        if session is not None:
-            await session.close()
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
 
     def is_local(self, url: str) -> bool:
         return bool(
@@ -123,16 +121,15 @@ class Upstream:
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> UpstreamResponse:
         try:
-            async with self._session().request(
-                method, url, headers=headers, data=body or None, allow_redirects=False
-            ) as response:
-                data = await response.content.read(self.max_response_bytes + 1)
-                if len(data) > self.max_response_bytes:
-                    raise UpstreamUnreachable("the provider's answer is larger than the gateway accepts")
-                kept = [(k, v) for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP]
-                return UpstreamResponse(response.status, kept, data)
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnreachable(f"cannot reach the provider: {exc.__class__.__name__}: {exc}") from exc
+            answer = await self._client().request(method, url, headers, body)
+        except TooLarge as exc:
+            raise UpstreamUnreachable("the provider's answer is larger than the gateway accepts") from exc
+        except ConnectFailed as exc:
+            raise UpstreamUnreachable(f"cannot reach the provider: {exc}") from exc
+        except ResponseFailed as exc:
+            raise UpstreamUnreachable(f"the provider's answer was unusable: {exc}") from exc
+        kept = [(k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP]
+        return UpstreamResponse(answer.status, kept, answer.body)
 
     def _extensions(self) -> dict[str, str]:
         extensions = {}
