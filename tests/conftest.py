@@ -29,6 +29,7 @@ from vnegov.app import create_app
 from vnegov.kernel import auth
 from vnegov.kernel.context import SYSTEM, Principal
 from vnegov.kernel.db import Database
+from vnegov.kernel.serving import CorkedHttpToolsProtocol
 from vnegov.kernel.settings import Settings
 
 PG_ENV = "VNEGOV_TEST_DATABASE_URL"
@@ -119,7 +120,14 @@ def _free_port() -> int:
 def live_server(app, live_port: int) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = live_port
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            http=CorkedHttpToolsProtocol,  # as `vnegov up` and `vnegov serve` serve
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -76,10 +76,12 @@ def _serve(
         f"(API docs: http://{host}:{port}/api/docs)"
     )
     from vnegov.exchange.gateway.tls import server_options
+    from vnegov.kernel.serving import CorkedHttpToolsProtocol
 
     serving = names or [c.name for c in components.available()]
     # A gateway, and a registry that answers only gateways (their certificates: exchange.provider).
     tls = server_options(settings.exchange) if {"exchange", "registries"} & set(serving) else {}
+    tls = {"http": CorkedHttpToolsProtocol, **tls}  # TLS brings a protocol class of its own
     if workers > 1:
         db.dispose()
         os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])

@@ -26,13 +26,13 @@ import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from vnegov.kernel.serving import CorkedHttpToolsProtocol
 from vnegov.kernel.settings import ExchangeSettings
 
 
-class TlsHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus the ASGI TLS extension with the client's certificate."""
+class TlsHttpToolsProtocol(CorkedHttpToolsProtocol):
+    """Our httptools protocol, plus the ASGI TLS extension with the client's certificate."""
 
     _tls: dict[str, Any] | None = None
 
