@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote
 
@@ -122,11 +123,16 @@ class Directory:
     def services_of(self, provider: ClientId) -> list[Route]:
         return [r for r in self.routes.values() if r.service.provider == provider]
 
+    @cached_property
+    def _names(self) -> dict[MemberId, str]:
+        return {entry.member: entry.name for entry in self.members}
+
+    def knows(self, member: MemberId) -> bool:
+        """Whether `member` is registered here (looked up on every call: a dict, not a scan)."""
+        return member in self._names
+
     def member_name(self, member: MemberId) -> str:
-        for entry in self.members:
-            if entry.member == member:
-                return entry.name
-        return ""
+        return self._names.get(member, "")
 
 
 def _most(a: Any, b: Any) -> Any:

@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import itertools
+import os
+import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -66,6 +68,28 @@ LGSP_PREFIX = "/XrdAdapter/RestService/forward/"
 RELAYED = ("x-road-error", "x-road-service")  # kept from the next gateway's answer
 MAX_USER_ID = 200
 MAX_ISSUE = 500
+
+
+class _RequestIds:
+    """X-Road-Request-Id values: 32 hex digits, a random prefix per process and a counter.
+
+    Unique across processes and restarts (64 random bits each) without asking the kernel for random
+    bytes on every call, as uuid4 did (a system call per call, on the hot path). Ids, not secrets: every
+    caller sees its own."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+next_request_id = _RequestIds()
 
 
 class GatewayRouter:
@@ -131,7 +155,7 @@ class Call:
         self.method: str = scope["method"]
         self.headers = request_headers(scope)
         self.govstack = "x-govstack-client" in self.headers
-        self.request_id = uuid.uuid4().hex
+        self.request_id = next_request_id()
         self.message_id = self.headers.get("x-road-id") or self.request_id
         self.client: str | None = None
         self.service: str | None = None
@@ -199,7 +223,7 @@ class Call:
             if self.peer is not None and self.peer.code == served_by:
                 raise GatewayError(E.UNKNOWN_SERVICE, f"{served_by} sent back a call for its own member")
             return directory.gateways[served_by].address
-        if any(entry.member == provider.member for entry in directory.members):
+        if directory.knows(provider.member):
             return None
         config = self.gw.config
         if config.parent_url and not (self.peer is not None and self.peer.code == config.parent_code):
