@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import itertools
 import os
@@ -251,8 +252,7 @@ class Call:
                 "the path must be /r1/{instance}/{class}/{member}/{subsystem}/{service}[/path]",
                 field="path",
             )
-        provider = _parsed(parse_client, "/".join(unquote(p) for p in parts[:4]), "path")
-        return provider, parts[4:]
+        return _provider_at("/".join(parts[:4])), parts[4:]
 
     async def _identify(self, directory: Directory) -> str:
         """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""
@@ -692,6 +692,13 @@ class Call:
                 field=exc.field,
             )
         await self._send_error(exc, self._error_body(exc))
+
+
+@functools.lru_cache(maxsize=4096)
+def _provider_at(raw: str) -> ClientId:
+    """The provider subsystem a /r1/ path names (its first four segments, still percent-encoded);
+    remembered, as the same few providers are named on every call (a refusal is not remembered)."""
+    return _parsed(parse_client, "/".join(unquote(p) for p in raw.split("/")), "path")
 
 
 def _parsed(parse: Any, value: str, field: str) -> Any:
