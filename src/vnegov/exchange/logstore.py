@@ -13,6 +13,7 @@ import base64
 import contextlib
 import gzip
 import hashlib
+import operator
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ from vnegov.signing.crypto import timestamp_request
 
 PAGE = 2000
 _FIELDS = [c.name for c in LogRecord.__table__.columns]
+_ROW_OF = operator.attrgetter(*_FIELDS)
+_TIME_COLUMNS = [i for i, name in enumerate(_FIELDS) if name in ("request_time", "response_time")]
 
 
 class Bodies(NamedTuple):
@@ -102,6 +105,13 @@ class _Writer:
             return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else utc
         return value
 
+    def _row(self, entry: MessageLogEntry) -> tuple[Any, ...]:
+        """The entry's column values in `_FIELDS` order (read in one C call: this runs per record)."""
+        row = list(_ROW_OF(entry))
+        for i in _TIME_COLUMNS:
+            row[i] = self._stored(row[i])
+        return tuple(row)
+
     def persist(self, chain: Chain) -> None:
         for _attempt in range(self.ATTEMPTS):
             chained = chain(self.tip)
@@ -120,7 +130,7 @@ class _Writer:
         raise RuntimeError(f"the log tip kept moving: gave up after {self.ATTEMPTS} attempts")
 
     def _store(self, chained: list[tuple[MessageLogEntry, Any]]) -> None:
-        rows = [tuple(self._stored(getattr(e, k)) for k in _FIELDS) for e, _a in chained]
+        rows = [self._row(e) for e, _a in chained]
         bodies = [(e.sequence, *a) for e, a in chained if isinstance(a, Bodies)]
         connection = self._connect()
         cursor = connection.cursor()
