@@ -9,6 +9,7 @@ records, a platform administrator or the `monitoring` role reads all.
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 from collections import deque
 from datetime import datetime
@@ -26,6 +27,7 @@ from vnegov.kernel.db import Database, MultiRowInsert
 log = logging.getLogger(__name__)
 
 FIELDS = tuple(c.name for c in OpmonRecord.__table__.columns if c.name != "id")
+_ROW = operator.itemgetter(*FIELDS)  # a record's values in column order, in one C call
 
 
 class OpmonRead(BaseModel):
@@ -108,8 +110,8 @@ class OpmonWriter:
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
-        rows = [tuple(r.get(k) for k in FIELDS) for r in batch]
         try:
+            rows = [_ROW(r) for r in batch]
             with self.db.transaction() as session:
                 self._insert.execute(session.connection(), rows)
         except Exception:
