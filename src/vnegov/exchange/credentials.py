@@ -18,7 +18,7 @@ from vnegov.exchange import schemas
 from vnegov.exchange.errors import SubsystemNotFound
 from vnegov.exchange.identifiers import ClientId, parse_client
 from vnegov.exchange.models import ClientCredential, Member, Subsystem
-from vnegov.exchange.service import _check_owner, _subsystem_row, record_change
+from vnegov.exchange.service.common import check_owner, load_subsystem, record_change
 from vnegov.kernel.clock import now
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import NotFound
@@ -37,8 +37,8 @@ def _hash(secret: str) -> str:
 def issue(session: Session, *, actor: Principal, subsystem: str) -> schemas.CredentialIssued:
     """New credentials for `subsystem` (by its member agency or a platform administrator)."""
     cid = parse_client(subsystem, field="subsystem")
-    _check_owner(actor, cid.member)
-    row = _subsystem_row(session, cid)
+    check_owner(actor, cid.member)
+    row = load_subsystem(session, cid)
     if row is None:
         raise SubsystemNotFound(str(cid), field="subsystem")
     secret = secrets.token_urlsafe(32)
@@ -79,8 +79,8 @@ def _read(cid: ClientId, row: ClientCredential) -> schemas.CredentialRead:
 
 def list_for(session: Session, *, actor: Principal, subsystem: str) -> list[schemas.CredentialRead]:
     cid = parse_client(subsystem, field="subsystem")
-    _check_owner(actor, cid.member)
-    row = _subsystem_row(session, cid)
+    check_owner(actor, cid.member)
+    row = load_subsystem(session, cid)
     if row is None:
         raise SubsystemNotFound(str(cid), field="subsystem")
     rows = session.scalars(
@@ -93,8 +93,8 @@ def list_for(session: Session, *, actor: Principal, subsystem: str) -> list[sche
 
 def revoke(session: Session, *, actor: Principal, subsystem: str, client_id: str) -> schemas.CredentialRead:
     cid = parse_client(subsystem, field="subsystem")
-    _check_owner(actor, cid.member)
-    sub = _subsystem_row(session, cid)
+    check_owner(actor, cid.member)
+    sub = load_subsystem(session, cid)
     row = None
     if sub is not None:
         row = session.scalar(

@@ -28,7 +28,8 @@ from vnegov.exchange.models import (
     Service,
     Subsystem,
 )
-from vnegov.exchange.service import METHODS, _has_dot_segment, _path_matches
+from vnegov.exchange.service.common import METHODS
+from vnegov.exchange.service.rights import has_dot_segment, path_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Endpoint:
 
     def covers(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
-            self.path is None or _path_matches(self.path, path)
+            self.path is None or path_matches(self.path, path)
         )
 
 
@@ -66,7 +67,7 @@ class Route:
     def allows(self, client: str, method: str, path: str) -> bool:
         """May `client` call `method path` here? Dot segments are never allowed (no escaping a prefix)."""
         endpoints = self.rights.get(client)
-        if not endpoints or method not in METHODS or _has_dot_segment(unquote(path)):
+        if not endpoints or method not in METHODS or has_dot_segment(unquote(path)):
             return False
         return any(e.covers(method, path) for e in endpoints)
 

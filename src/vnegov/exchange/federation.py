@@ -21,7 +21,7 @@ from vnegov.exchange import schemas
 from vnegov.exchange.errors import InvalidRegistryInput, MemberNotFound, NotPlatformAdmin
 from vnegov.exchange.identifiers import parse_client, parse_member
 from vnegov.exchange.models import Gateway, Member
-from vnegov.exchange.service import _is_admin, _member_id, _member_row, record_change
+from vnegov.exchange.service.common import is_admin, load_member, member_id_of, record_change
 from vnegov.kernel.context import SYSTEM, Principal
 from vnegov.kernel.db import Database
 from vnegov.kernel.errors import Conflict, NotFound
@@ -40,7 +40,7 @@ class GatewayNotFound(NotFound):
 
 
 def _admin(actor: Principal) -> None:
-    if not _is_admin(actor):
+    if not is_admin(actor):
         raise NotPlatformAdmin("only a platform administrator manages the federation")
 
 
@@ -51,7 +51,7 @@ def _read(session: Session, row: Gateway) -> schemas.GatewayRead:
         name=row.name,
         role=row.role,
         address=row.address,
-        members=[str(_member_id(m)) for m in members],
+        members=[str(member_id_of(m)) for m in members],
         created_at=row.created_at,
     )
 
@@ -96,7 +96,7 @@ def set_member_gateway(
     """Say which gateway serves `member`'s systems (None: this one). Returns that gateway."""
     _admin(actor)
     mid = parse_member(member, field="member")
-    row = _member_row(session, mid)
+    row = load_member(session, mid)
     if row is None:
         raise MemberNotFound(str(mid))
     target = None

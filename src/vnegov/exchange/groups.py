@@ -15,13 +15,13 @@ from vnegov.exchange import schemas
 from vnegov.exchange.errors import InvalidRegistryInput, MemberNotFound, NotPlatformAdmin, SubsystemNotFound
 from vnegov.exchange.identifiers import MemberId, check_part, parse_client, parse_member
 from vnegov.exchange.models import Group, GroupMember, Member, Subsystem
-from vnegov.exchange.service import (
-    _check_owner,
-    _client_id,
-    _is_admin,
-    _member_id,
-    _member_row,
-    _subsystem_row,
+from vnegov.exchange.service.common import (
+    check_owner,
+    client_id_of,
+    is_admin,
+    load_member,
+    load_subsystem,
+    member_id_of,
     record_change,
 )
 from vnegov.kernel.context import Principal
@@ -49,19 +49,19 @@ def _read(session: Session, row: Group) -> schemas.GroupRead:
         kind=row.kind,
         code=row.code,
         name=row.name,
-        owner=str(_member_id(owner)) if owner else None,
-        members=[str(_client_id(session, s)) for s in subs],
+        owner=str(member_id_of(owner)) if owner else None,
+        members=[str(client_id_of(session, s)) for s in subs],
         created_at=row.created_at,
     )
 
 
 def _owner_of(actor: Principal, kind: str, owner: str | None) -> MemberId | None:
     if kind == "global":
-        if not _is_admin(actor):
+        if not is_admin(actor):
             raise NotPlatformAdmin("only a platform administrator keeps global groups")
         return None
     mid = parse_member(owner or f"VN/GOV/{actor.agency_code}", field="owner")
-    _check_owner(actor, mid)
+    check_owner(actor, mid)
     return mid
 
 
@@ -69,7 +69,7 @@ def _find(session: Session, actor: Principal, kind: str, code: str, owner: str |
     mid = _owner_of(actor, kind, owner)
     query = sa.select(Group).where(Group.kind == kind, Group.code == code)
     if mid is not None:
-        member = _member_row(session, mid)
+        member = load_member(session, mid)
         query = query.where(Group.owner_member_id == (member.id if member else -1))
     row = session.scalar(query)
     if row is None:
@@ -82,7 +82,7 @@ def create_group(session: Session, *, actor: Principal, group_in: schemas.GroupC
     mid = _owner_of(actor, group_in.kind, group_in.owner)
     owner_id = None
     if mid is not None:
-        member = _member_row(session, mid)
+        member = load_member(session, mid)
         if member is None:
             raise MemberNotFound(str(mid))
         owner_id = member.id
@@ -115,7 +115,7 @@ def _membership(
 ) -> schemas.GroupRead:
     group = _find(session, actor, kind, code, owner)
     cid = parse_client(subsystem, field="subsystem")
-    sub = _subsystem_row(session, cid)
+    sub = load_subsystem(session, cid)
     if sub is None:
         raise SubsystemNotFound(str(cid), field="subsystem")
     link = session.get(GroupMember, (group.id, sub.id))
@@ -159,5 +159,5 @@ def list_groups(session: Session, *, actor: Principal) -> list[schemas.GroupRead
     return [
         read
         for read in (_read(session, r) for r in rows)
-        if read.kind == "global" or _is_admin(actor) or read.owner == own
+        if read.kind == "global" or is_admin(actor) or read.owner == own
     ]
