@@ -22,6 +22,11 @@ time-stamped every `exchange.seal_interval_seconds`). POST of 1 KiB, 32 connecti
 HTTPS is loaded with wrk (which does not verify the server's certificate); the Python fallback generator
 is pointed at the national CA through SSL_CERT_FILE.
 
+Beside calls/s, each run records the CPU time (user + system, from /proc) the measured processes spent
+per call: the provider for a direct call, the gateway for one hop, both gateways for two hops. On a VM
+whose neighbours steal time, that figure moves much less than calls/s, so it is the one to compare
+when judging a change to the gateway.
+
 The "durably logged messages/s" figure counts the log records committed in all gateways during the hop
 runs (one record per call for one hop, two for two hops: each gateway logs the call), divided by the
 seconds of those runs.
@@ -212,6 +217,27 @@ def _tls_env(gateway_id: str, cert: Path, key: Path, ca_file: Path) -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+
+def _cpu_seconds(*pids: int) -> float | None:
+    """CPU time (user + system, all threads) the processes have used, from /proc; None elsewhere.
+
+    Counted per call it is a steadier figure than calls/s on a VM whose neighbours steal time: stolen
+    time is not charged to the process."""
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def _gateway(
     database_url: str,
@@ -223,8 +249,8 @@ def _gateway(
     port: int | None = None,
     role: str = "ndxp",
     workers: int = 1,
-) -> Iterator[str]:
-    """`vnegov serve COMPONENT... --role ROLE` serving HTTPS on loopback; yields its base URL.
+) -> Iterator[Served]:
+    """`vnegov serve COMPONENT... --role ROLE` serving HTTPS on loopback; yields its URL and pid.
 
     Its stderr goes to `log_file` (a pipe nobody reads could fill up and stall the gateway)."""
     port = port or free_port()
@@ -258,7 +284,7 @@ def _gateway(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the {role} gateway ({base}) did not start; see {log_file}")
             time.sleep(0.1)
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -346,19 +372,20 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
             provider = _provider(port)
             stack.callback(provider.wait, timeout=10)
             stack.callback(provider.terminate)
-            one = stack.enter_context(_gateway(url, ["exchange"], one_env, trust, root / "one-hop.log"))
-            stack.enter_context(
+            one_gw = stack.enter_context(_gateway(url, ["exchange"], one_env, trust, root / "one-hop.log"))
+            ndxp_gw = stack.enter_context(
                 _gateway(
                     ndxp.db_url, ["exchange", "signing"], ndxp_env, trust, root / "ndxp.log", port=ndxp.port
                 )
             )
-            first = stack.enter_context(
+            lgsp_gw = stack.enter_context(
                 _gateway(
                     lgsp.db_url, ["exchange"], lgsp_env, trust, root / "lgsp.log", port=lgsp.port, role="lgsp"
                 )
             )
             stack.enter_context(_trusting(ca_file))
             http = stack.enter_context(httpx.Client(verify=trust, timeout=30))
+            one, first = one_gw.url, lgsp_gw.url
             one_token = _token(http, one, one_credentials["client_id"], one_credentials["client_secret"])
             fed_token = _token(http, first, fed_credentials.client_id, fed_credentials.client_secret)
             one_url, two_url = f"{one}/r1/{SERVICE}", f"{first}/r1/{SERVICE}"
@@ -367,15 +394,27 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
             _probe(http, one_url, one_headers, "gateway (one hop)")
             _probe(http, two_url, two_headers, "LGSP → NDXP federation (two hops)")
 
-            def hop(target: str, headers: dict[str, str], dbs: tuple[Database, ...]) -> tuple[Run, int]:
-                before = sum(_logged(d) for d in dbs)
+            def measured(target: str, headers: dict[str, str], pids: tuple[int, ...]) -> Run:
+                """A load run, with the CPU the measured processes spent per call."""
+                cpu_before = _cpu_seconds(*pids)
                 result = load(target, seconds=seconds, connections=CONNECTIONS, body=BODY, headers=headers)
+                cpu_after = _cpu_seconds(*pids)
+                calls = float(result["requests_per_s"]) * seconds
+                if cpu_before is not None and cpu_after is not None and calls:
+                    result["cpu_us_per_call"] = round(1e6 * (cpu_after - cpu_before) / calls, 1)
+                return result
+
+            def hop(
+                target: str, headers: dict[str, str], dbs: tuple[Database, ...], pids: tuple[int, ...]
+            ) -> tuple[Run, int]:
+                before = sum(_logged(d) for d in dbs)
+                result = measured(target, headers, pids)
                 return result, sum(_logged(d) for d in dbs) - before
 
             for _ in range(pairs):
-                direct = load(provider_url, seconds=seconds, connections=CONNECTIONS, body=BODY)
-                one_hop, n_one = hop(one_url, one_headers, (db,))
-                two_hop, n_two = hop(two_url, two_headers, (lgsp.db, ndxp.db))
+                direct = measured(provider_url, {}, (provider.pid,))
+                one_hop, n_one = hop(one_url, one_headers, (db,), (one_gw.pid,))
+                two_hop, n_two = hop(two_url, two_headers, (lgsp.db, ndxp.db), (lgsp_gw.pid, ndxp_gw.pid))
                 runs.append((direct, one_hop, two_hop))
                 logged_one += n_one
                 logged_two += n_two
@@ -385,6 +424,10 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
 
     def rps(i: int) -> list[float]:
         return [float(r[i]["requests_per_s"]) for r in runs]
+
+    def cpu(i: int) -> float | None:
+        values = [float(r[i]["cpu_us_per_call"]) for r in runs if "cpu_us_per_call" in r[i]]
+        return statistics.median(values) if values else None
 
     def non_2xx(i: int) -> int:
         return sum(int(r[i].get("non_2xx", 0)) for r in runs)
@@ -401,6 +444,11 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
         "one_hop_ratio_target": 0.15,
         "two_hop_ratio_median": round(statistics.median(two_ratios), 3),
         "two_hop_ratio_target": 0.08,
+        # CPU per call (µs, median; from /proc): the provider for a direct call, the gateway for one
+        # hop, both gateways for two. Steadier than calls/s where a VM's neighbours steal time.
+        "direct_provider_cpu_us_per_call": cpu(0),
+        "one_hop_gateway_cpu_us_per_call": cpu(1),
+        "two_hop_gateways_cpu_us_per_call": cpu(2),
         "one_hop_p99_ms": [r[1].get("p99_ms") for r in runs],
         "two_hop_p99_ms": [r[2].get("p99_ms") for r in runs],
         "direct_non_2xx": non_2xx(0),
