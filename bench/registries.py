@@ -398,7 +398,7 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int) -> dict
             _gateway(
                 url, ["exchange", "signing"], gateway_env, trust, root / "gateway.log", port=gateway_port
             )
-        )
+        ).url
         http = stack.enter_context(httpx.Client(verify=trust, timeout=30))
         direct_http = stack.enter_context(httpx.Client(verify=as_gateway, timeout=30))
         token = _token(http, gateway, secret.client_id, secret.client_secret)

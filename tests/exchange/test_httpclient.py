@@ -4,10 +4,18 @@ up to the close), reuse, the limit, and what happens when a connection breaks or
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, ResponseFailed, TooLarge
 
@@ -18,8 +26,9 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes, bytes], A
 class Server:
     """A loopback HTTP/1.1 server: counts connections and requests, answers with `handler`."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None) -> None:
         self.handler = handler
+        self.tls = tls
         self.connections = 0
         self.open_now = 0
         self.most_open = 0
@@ -30,10 +39,10 @@ class Server:
     def url(self) -> str:
         assert self.server is not None
         port = self.server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     async def __aenter__(self) -> Server:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -250,5 +259,58 @@ def test_bad_addresses_headers_and_unreachable_servers() -> None:
             with pytest.raises(ConnectFailed):
                 await client.request("GET", f"http://127.0.0.1:{port}/", [], b"")
         await client.close()
+
+    run(main())
+
+
+def _self_signed(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for 127.0.0.1, and a client context trusting only it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp / "server.pem", tmp / "server.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return server, ssl.create_default_context(cafile=str(cert_file))
+
+
+def test_over_tls_connections_are_verified_reused_and_limited(tmp_path: Path) -> None:
+    server_tls, trusting = _self_signed(tmp_path)
+
+    async def main() -> None:
+        async with Server(echo, tls=server_tls) as server:
+            client = HttpClient(connections=3, ssl_context=trusting)
+            for n in range(10):
+                assert (await client.request("POST", server.url, [], b"%d" % n)).body == b"%d" % n
+            assert server.connections == 1  # one handshake for ten calls
+            bodies = [b"x%d" % n for n in range(12)]
+            answers = await asyncio.gather(*(client.request("POST", server.url, [], b) for b in bodies))
+            assert [a.body for a in answers] == bodies
+            assert server.most_open <= 3
+            await client.close()
+            stranger = HttpClient(connections=1)  # the system's CAs: this certificate is not trusted
+            with pytest.raises(ConnectFailed, match="CERTIFICATE_VERIFY_FAILED"):
+                await stranger.request("GET", server.url, [], b"")
+            await stranger.close()
 
     run(main())
