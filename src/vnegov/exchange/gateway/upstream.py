@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message
 
-from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, ResponseFailed, TooLarge
+from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, Response, ResponseFailed, TooLarge
 
 HOP_BY_HOP = frozenset(
     {
@@ -49,13 +48,6 @@ class UpstreamTimeout(Exception):
 
 class UpstreamUnreachable(Exception):
     """The provider (or next gateway) could not be reached, or its answer was unusable."""
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 class Upstream:
@@ -108,7 +100,7 @@ class Upstream:
 
     async def send(
         self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes, timeout: float
-    ) -> UpstreamResponse:
+    ) -> Response:
         try:
             async with asyncio.timeout(timeout):
                 if self.is_local(url):
@@ -119,7 +111,7 @@ class Upstream:
 
     async def _send_http(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> UpstreamResponse:
+    ) -> Response:
         try:
             answer = await self._client().request(method, url, headers, body)
         except TooLarge as exc:
@@ -129,7 +121,7 @@ class Upstream:
         except ResponseFailed as exc:
             raise UpstreamUnreachable(f"the provider's answer was unusable: {exc}") from exc
         kept = [(k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP]
-        return UpstreamResponse(answer.status, kept, answer.body)
+        return Response(answer.status, kept, answer.body)
 
     def _extensions(self) -> dict[str, str]:
         extensions = {}
@@ -141,7 +133,7 @@ class Upstream:
 
     async def _send_local(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> UpstreamResponse:
+    ) -> Response:
         assert self.local_app is not None and self.local_origin is not None
         rest = url[len(self.local_origin) :] or "/"
         path, _, query = rest.partition("?")
@@ -187,4 +179,4 @@ class Upstream:
                 chunks.append(message.get("body", b""))
 
         await self.local_app(scope, receive, send)
-        return UpstreamResponse(status, out_headers, b"".join(chunks))
+        return Response(status, out_headers, b"".join(chunks))
