@@ -10,15 +10,8 @@ from sqlalchemy.orm import Session
 from vnegov.catalogs import service as catalogs_service
 from vnegov.catalogs.errors import CatalogNotFound
 from vnegov.exchange import schemas
-from vnegov.exchange.errors import (
-    NotMemberOwner,
-    UnknownAgency,
-)
-from vnegov.exchange.identifiers import (
-    ClientId,
-    MemberId,
-    ServiceId,
-)
+from vnegov.exchange.errors import NotMemberOwner, UnknownAgency
+from vnegov.exchange.identifiers import ClientId, MemberId, ServiceId
 from vnegov.exchange.models import AccessRight, Group, Member, Service, Subsystem
 from vnegov.kernel import audit
 from vnegov.kernel.context import Principal

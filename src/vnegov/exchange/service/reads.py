@@ -9,17 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from vnegov.exchange import schemas
-from vnegov.exchange.errors import (
-    OpenApiNotFound,
-    ServiceNotFound,
-)
-from vnegov.exchange.identifiers import (
-    ClientId,
-    ServiceId,
-    parse_client,
-    parse_member,
-    parse_service,
-)
+from vnegov.exchange.errors import OpenApiNotFound, ServiceNotFound
+from vnegov.exchange.identifiers import ClientId, ServiceId, parse_client, parse_member, parse_service
 from vnegov.exchange.models import Member, Service, Subsystem
 from vnegov.exchange.service.common import (
     load_service,
@@ -28,8 +19,6 @@ from vnegov.exchange.service.common import (
     service_fields,
     subsystem_read,
 )
-
-# --------------------------------------------------------------------------- directory (public reads)
 
 
 def list_members(

@@ -21,12 +21,7 @@ from vnegov.exchange.errors import (
     SubsystemExists,
     SubsystemNotFound,
 )
-from vnegov.exchange.identifiers import (
-    MemberId,
-    check_part,
-    parse_client,
-    parse_service,
-)
+from vnegov.exchange.identifiers import MemberId, check_part, parse_client, parse_service
 from vnegov.exchange.models import Member, Service, Subsystem
 from vnegov.exchange.service.common import (
     check_agency,
@@ -41,8 +36,6 @@ from vnegov.exchange.service.common import (
     subsystem_read,
 )
 from vnegov.kernel.context import Principal
-
-# --------------------------------------------------------------------------- registrations
 
 
 def register_member(

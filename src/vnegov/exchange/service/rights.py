@@ -18,11 +18,7 @@ from vnegov.exchange.errors import (
     ServiceNotFound,
     SubsystemNotFound,
 )
-from vnegov.exchange.identifiers import (
-    MemberId,
-    parse_client,
-    parse_service,
-)
+from vnegov.exchange.identifiers import MemberId, parse_client, parse_service
 from vnegov.exchange.models import AccessRight, Group, GroupMember
 from vnegov.exchange.service.common import (
     METHODS,
@@ -39,8 +35,6 @@ from vnegov.exchange.service.common import (
 from vnegov.kernel import outbox
 from vnegov.kernel.clock import now
 from vnegov.kernel.context import Principal
-
-# --------------------------------------------------------------------------- access rights
 
 
 def has_dot_segment(path: str) -> bool:
