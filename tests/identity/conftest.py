@@ -17,15 +17,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import _caller
 from tests.exchange.conftest import BASE, fresh_database, gateway_settings
+from tests.registries.conftest import seed_through_registries
 from vnegov.app import create_app
-from vnegov.catalogs.seed import seed as seed_catalogs
-from vnegov.exchange.seed import seed as seed_exchange
 from vnegov.identity.seed import seed as seed_identity
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
-from vnegov.registries.seed import seed as seed_registries
-from vnegov.signing import service as signing
-from vnegov.signing.context import SigningContext
 
 REDIRECT = "https://rp.example.vn/callback"
 
@@ -118,12 +114,8 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     tmp = tmp_path_factory.mktemp("identity")
     db, url, drop = fresh_database(tmp)
     settings = gateway_settings(url, tmp / "data")
+    exchange_report = seed_through_registries(db, settings)
     with db.transaction() as session:
-        seed_catalogs(session, SYSTEM)
-    with db.transaction() as session:
-        signing.ensure_pki(session, SigningContext.from_settings(settings))
-        exchange_report = seed_exchange(session, SYSTEM, None, settings)
-        seed_registries(session, SYSTEM, None, settings)
         report = seed_identity(session, SYSTEM, None, settings)
     demo = report["demo_secrets"][0]
     admin = _caller(db, "G22", "platform admin", ("platform-admin",))
