@@ -108,3 +108,164 @@ def test_uvicorn_serves_through_it() -> None:
         await task
 
     asyncio.run(main())
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_timeout_a_busy_one_is_not() -> None:
+    """One keep-alive timer per connection (not one per answer) still closes it once idle long enough."""
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            http=CorkedHttpToolsProtocol,
+            timeout_keep_alive=1,
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while loop.time() - started < 1.6:  # busy past the timeout: kept open
+            writer.write(request)
+            assert (await reader.readuntil(b"ok")).startswith(b"HTTP/1.1 200")
+            last_answer = loop.time()
+            await asyncio.sleep(0.2)
+        assert await asyncio.wait_for(reader.read(), 3) == b""  # then idle: closed by the server
+        assert 0.9 < loop.time() - last_answer < 2.5
+        writer.close()
+        server.should_exit = True
+        await task
+
+    asyncio.run(main())
+
+
+class DirectApp:
+    """An app naming a direct prefix; records how each request reached it."""
+
+    direct_prefixes = (b"/d/",)
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, object]] = []
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        message = await receive()
+        while message.get("more_body"):  # uvicorn's path gives a large body in parts
+            part = await receive()
+            message = {**part, "body": message["body"] + part["body"]}
+        self.seen.append(
+            {
+                "path": scope["path"],
+                "raw_path": scope["raw_path"],
+                "query": scope["query_string"],
+                "client": scope["client"][0],
+                "cycle": type(receive.__self__).__name__,
+                "body": message["body"],
+            }
+        )
+        name = scope["path"].rsplit("/", 1)[-1]
+        if name == "boom":
+            raise ValueError("the app failed")
+        if name == "stream":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for part in (b"one,", b"two,", b"three"):
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [(b"content-type", b"text/plain")]
+        if name != "unsized":
+            headers.append((b"content-length", str(len(message["body"]) + 3).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"re:" + message["body"]})
+
+
+async def _serve(app: object) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="critical",
+        http=CorkedHttpToolsProtocol,
+        proxy_headers=True,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    return server, task, port
+
+
+def test_the_direct_path_answers_like_uvicorn_and_leaves_the_rest_to_it() -> None:
+    app = DirectApp()
+
+    async def main() -> None:
+        server, task, port = await _serve(app)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for n in range(3):  # keep-alive: one connection
+                r = await client.post("/d/a%20b?x=1", content=b"body%d" % n)
+                assert (r.status_code, r.content) == (200, b"re:body%d" % n)
+            unsized = await client.post("/d/unsized", content=b"q")
+            assert unsized.headers["content-length"] == "4" and unsized.content == b"re:q"
+            streamed = await client.get("/d/stream")
+            assert streamed.headers["transfer-encoding"] == "chunked"
+            assert streamed.content == b"one,two,three"
+            head = await client.head("/d/x")
+            assert head.status_code == 200 and head.content == b""
+            other = await client.post("/elsewhere", content=b"z")
+            forwarded = await client.post("/d/f", content=b"f", headers={"X-Forwarded-For": "203.0.113.9"})
+            big = b"b" * (serving.DIRECT_MAX_BODY + 1)
+            large = await client.post("/d/big", content=big)
+            failing = await client.post("/d/boom", content=b"")
+        assert other.content == b"re:z" and forwarded.content == b"re:f" and large.content == b"re:" + big
+        assert (failing.status_code, failing.headers["connection"]) == (500, "close")
+        server.should_exit = True
+        await task
+
+    asyncio.run(main())
+    by_path = {str(s["path"]): s for s in app.seen}
+    first = by_path["/d/a b"]
+    assert (first["raw_path"], first["query"], first["cycle"]) == (b"/d/a%20b", b"x=1", "DirectCycle")
+    assert by_path["/d/stream"]["cycle"] == "DirectCycle"
+    assert by_path["/elsewhere"]["cycle"] == "WholeAnswerCycle"  # not a direct path
+    assert by_path["/d/big"]["cycle"] == "WholeAnswerCycle"  # too large to read whole first
+    # the proxy-headers middleware's work: left to uvicorn's path, where it is done
+    assert (by_path["/d/f"]["cycle"], by_path["/d/f"]["client"]) == ("WholeAnswerCycle", "203.0.113.9")
+
+
+def test_pipelined_requests_on_the_direct_path_are_answered_in_order() -> None:
+    app = DirectApp()
+
+    async def main() -> None:
+        server, task, port = await _serve(app)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        requests = b"".join(
+            b"POST /d/%d HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nb%d" % (n, n) for n in range(4)
+        )
+        writer.write(requests + b"GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answers = await asyncio.wait_for(reader.read(), 5)  # to the close the last one asked for
+        writer.close()
+        server.should_exit = True
+        await task
+        bodies = [part.split(b"\r\n\r\n", 1)[1][:5] for part in answers.split(b"HTTP/1.1 200 OK")[1:]]
+        assert bodies == [b"re:b0", b"re:b1", b"re:b2", b"re:b3", b"re:"]
+
+    asyncio.run(main())

@@ -100,6 +100,10 @@ class GatewayRouter:
     path prefix (`/lgsp/h24/r1/...`, `/lgsp/h24/token`).
     """
 
+    # Paths whose small requests our HTTP server may hand over whole, skipping uvicorn's request cycle
+    # (`vnegov.kernel.serving`, "the direct path"): the calls, where a gateway spends its time.
+    direct_prefixes = (b"/r1/", LGSP_PREFIX.encode())
+
     def __init__(self, app: ASGIApp, gateway: Gateway, tiers: dict[str, Gateway] | None = None) -> None:
         self.app = app
         self.gw = gateway
@@ -297,7 +301,7 @@ class Call:
             raise GatewayError(
                 E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
             )
-        client = _parsed(parse_client, unquote(stated), "X-Road-Client")
+        client = _client_named(stated, "X-Road-Client")
         self.client = str(client)
         if peer.code != config.parent_code and directory.served_by.get(client.member) != peer.code:
             raise GatewayError(
@@ -314,7 +318,7 @@ class Call:
                 E.CLIENT_AUTH, f"{system} is neither a gateway of this federation nor a system connected here"
             )
         stated = self.headers.get("x-road-client")
-        if stated is not None and str(_parsed(parse_client, unquote(stated), "X-Road-Client")) != str(system):
+        if stated is not None and str(_client_named(stated, "X-Road-Client")) != str(system):
             raise GatewayError(
                 E.CLIENT_MISMATCH,
                 f"X-Road-Client is not the certificate's system ({system})",
@@ -347,7 +351,7 @@ class Call:
                 E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
             )
         header = "X-GovStack-Client" if self.govstack else "X-Road-Client"
-        named = _parsed(parse_client, unquote(stated), header)
+        named = _client_named(stated, header)
         if str(named) != claims.client:
             raise GatewayError(
                 E.CLIENT_MISMATCH,
@@ -479,12 +483,12 @@ class Call:
         response_time = datetime.now(UTC)
         self.answered_ms = int(time.time() * 1000)
         # From another gateway: its error type and the service it resolved; never from a provider.
-        downstream = {k.lower(): v for k, v in out_headers if relayed and k.lower() in RELAYED}
+        downstream = {k: v for k, v in out_headers if k in RELAYED} if relayed else {}  # names: lower case
         logged_service = downstream.get("x-road-service") or self.service or ""
         if body_logging != "off":  # "off": the provider declared this public data not worth a record
             bodies = None
             if body_logging == "full":
-                content_type = {k.lower(): v for k, v in out_headers}.get("content-type", "")
+                content_type = dict(out_headers).get("content-type", "")
                 bodies = Bodies(
                     body, out_body, self.headers.get("content-type", "")[:200], content_type[:200]
                 )
@@ -503,11 +507,7 @@ class Call:
             await self._send_error(failure, out_body)
             return
         request_hash = base64.b64encode(hashlib.sha512(body).digest()).decode()
-        headers = [
-            (k, v)
-            for k, v in out_headers
-            if k.lower() not in HOP_BY_HOP and not k.lower().startswith("x-road-")
-        ]
+        headers = [(k, v) for k, v in out_headers if not k.startswith("x-road-")]  # hop-by-hop: dropped
         self.service = logged_service
         headers += [*self._xroad_headers(), ("X-Road-Request-Hash", request_hash)]
         if "x-road-error" in downstream:
@@ -699,6 +699,12 @@ def _provider_at(raw: str) -> ClientId:
     """The provider subsystem a /r1/ path names (its first four segments, still percent-encoded);
     remembered, as the same few providers are named on every call (a refusal is not remembered)."""
     return _parsed(parse_client, "/".join(unquote(p) for p in raw.split("/")), "path")
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_named(header_value: str, field: str) -> ClientId:
+    """The subsystem an X-Road-Client (or X-GovStack-Client) header names; remembered like `_provider_at`."""
+    return _parsed(parse_client, unquote(header_value), field)
 
 
 def _parsed(parse: Any, value: str, field: str) -> Any:
