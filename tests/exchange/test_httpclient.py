@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, ResponseFailed, TooLarge
+from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, ResponseFailed, TimedOut, TooLarge
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes, bytes], Awaitable[bool]]
 """Answers one request (its head and body); returns False to stop serving the connection."""
@@ -97,7 +97,7 @@ def test_answers_are_framed_by_length_and_the_connection_is_reused() -> None:
                     "POST", server.url + "/a?b=c", [("X-Road-Client", "VN/GOV/H24/MCDT")], body
                 )
                 assert (r.status, r.body) == (200, body)
-                assert ("Content-Type", "application/octet-stream") in r.headers
+                assert ("content-type", "application/octet-stream") in r.headers  # names lower-cased
             await client.close()
         assert server.connections == 1  # five calls, one keep-alive connection
         first = server.requests[0]
@@ -145,7 +145,7 @@ def test_head_and_interim_answers() -> None:
         async with Server(head) as server:
             client = HttpClient(connections=2)
             r = await client.request("POST", server.url + "/", [], b"body")
-            assert (r.status, ("X-Note", "after a 100") in r.headers) == (200, True)
+            assert (r.status, ("x-note", "after a 100") in r.headers) == (200, True)
             await client.close()
 
         async def head_only(_r: asyncio.StreamReader, w: asyncio.StreamWriter, _h: bytes, _b: bytes) -> bool:
@@ -222,6 +222,40 @@ def test_an_abandoned_call_closes_its_connection() -> None:
             r = await client.request("POST", server.url, [], b"fast")
             assert r.body == b"fast"
             assert server.connections == 2
+            await client.close()
+
+    run(main())
+
+
+def test_a_call_past_its_time_fails_closes_its_connection_and_is_not_retried() -> None:
+    """The client's own timeout covers waiting for a free connection and for the answer; a late GET is
+    not sent again (a retry is only for a connection found dead before any answer)."""
+
+    async def slow_some(_r: asyncio.StreamReader, w: asyncio.StreamWriter, head: bytes, body: bytes) -> bool:
+        if head.startswith(b"GET /slow"):
+            await asyncio.sleep(0.5)
+        w.write(answer(body))
+        await w.drain()
+        return True
+
+    async def main() -> None:
+        async with Server(slow_some) as server:
+            client = HttpClient(connections=1)
+            await client.request("GET", server.url + "/fast", [], b"")  # pooled now
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            with pytest.raises(TimedOut, match="answer"):
+                await client.request("GET", server.url + "/slow", [], b"", timeout=0.1)
+            assert loop.time() - started < 0.4
+            assert sum(r.startswith(b"GET /slow") for r in server.requests) == 1
+            r = await client.request("GET", server.url + "/fast", [], b"", timeout=5)
+            assert r.status == 200 and server.connections == 2  # the late one's connection was closed
+
+            busy = asyncio.create_task(client.request("GET", server.url + "/slow", [], b""))
+            await asyncio.sleep(0.05)
+            with pytest.raises(TimedOut, match="connection"):  # the only slot is taken
+                await client.request("GET", server.url + "/fast", [], b"", timeout=0.1)
+            assert (await busy).status == 200
             await client.close()
 
     run(main())

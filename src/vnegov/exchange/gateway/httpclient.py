@@ -18,6 +18,7 @@ pooled.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 from collections import deque
@@ -41,8 +42,14 @@ class TooLarge(ResponseFailed):
     """The answer is larger than the client accepts."""
 
 
+class TimedOut(Exception):
+    """No complete answer within the time given (the connection is closed, the call never retried)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
+    """An answer; header names lower-cased (HTTP/1.1 names are case-insensitive, RFC 9110 §5.1)."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
@@ -105,11 +112,11 @@ class _Connection(asyncio.Protocol):
     # llhttp callbacks
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self._headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
-        names = {k.lower() for k, _v in self._headers}
+        names = {k for k, _v in self._headers}
         self._framed = "content-length" in names or "transfer-encoding" in names
         status = self.parser.get_status_code()
         if self._head or status in (204, 304):  # no body follows, whatever the headers say
@@ -128,10 +135,12 @@ class _Connection(asyncio.Protocol):
 
     # the request
 
-    async def request(self, head: bytes, body: bytes, head_only: bool) -> Response:
+    async def request(self, head: bytes, body: bytes, head_only: bool, deadline: float | None) -> Response:
         assert self.transport is not None
         loop = asyncio.get_running_loop()
         self._done = loop.create_future()
+        # A timer on the loop's clock, not `asyncio.timeout`: a third of the cost, on every call.
+        timer = None if deadline is None else loop.call_at(deadline, self._time_out)
         self._head = head_only
         self._reset()
         self.used += 1
@@ -141,6 +150,8 @@ class _Connection(asyncio.Protocol):
         try:
             return await self._done
         finally:
+            if timer is not None:
+                timer.cancel()
             if self._done is not None:  # cancelled or failed half-way: never pooled again
                 self._done = None
                 self.close()
@@ -170,6 +181,9 @@ class _Connection(asyncio.Protocol):
             return
         reason = f": {exc}" if exc else ""
         self._fail(ResponseFailed(f"the connection closed before the answer was complete{reason}"))
+
+    def _time_out(self) -> None:
+        self._fail(TimedOut("no complete answer in time"))
 
     def _fail(self, exc: Exception) -> None:
         done, self._done = self._done, None
@@ -212,14 +226,29 @@ class HttpClient:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
 
-    async def request(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send one request and read its answer; `TimedOut` after `timeout` seconds in all."""
         origin, target = _split(url)
         head = _head(method, target, origin, headers, body)
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         for attempt in (1, 2):
-            connection = await self._acquire(origin)
+            connection = self._idle(origin)
+            if connection is None:  # connect, or wait for a free slot: within the same time
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        connection = await self._acquire(origin)
+                except TimeoutError:
+                    raise TimedOut("no connection in time") from None
             reused = connection.used > 0
             try:
-                response = await connection.request(head, body, method == "HEAD")
+                response = await connection.request(head, body, method == "HEAD", deadline)
             except ResponseFailed:
                 self._release(connection)
                 if attempt == 1 and reused and not connection.received and method in IDEMPOTENT:
@@ -241,18 +270,28 @@ class HttpClient:
 
     # the pool
 
-    async def _acquire(self, origin: Origin) -> _Connection:
-        if self._closed:
-            raise ConnectFailed("the client is closed")
+    def _idle(self, origin: Origin) -> _Connection | None:
+        """A pooled connection to `origin` still fit for use, if there is one."""
         pool = self._pools.get(origin)
-        if pool is None:
-            pool = self._pools[origin] = _Pool()
+        if pool is None or self._closed:
+            return None
         now = time.monotonic()
         while pool.idle:
             connection = pool.idle.popleft()
             if connection.open and now - connection.idle_since < self.idle_seconds:
                 return connection
             self._drop(connection)
+        return None
+
+    async def _acquire(self, origin: Origin) -> _Connection:
+        if self._closed:
+            raise ConnectFailed("the client is closed")
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = _Pool()
+        connection = self._idle(origin)
+        if connection is not None:
+            return connection
         while self._open >= self.limit:
             if not self._evict_idle():
                 waiter = asyncio.get_running_loop().create_future()
@@ -328,13 +367,31 @@ class HttpClient:
 
 
 def _split(url: str) -> tuple[Origin, str]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    """The origin and request target of `url` (its fragment dropped)."""
+    scheme, sep, rest = url.partition("://")
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    if not sep:
         raise ConnectFailed(f"not an http(s) address: {url!r}")
-    port = parts.port or (443 if scheme == "https" else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return (scheme, parts.hostname, port), target
+    origin = _origin(f"{scheme}://{rest[:cut]}")
+    target = rest[cut:].partition("#")[0]
+    if not target.startswith("/"):
+        target = "/" + target
+    return origin, target
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin(prefix: str) -> Origin:
+    """Scheme, host and port of `scheme://authority`; remembered, as a gateway calls a few origins
+    over and over (a refusal is not remembered)."""
+    parts = urlsplit(prefix)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConnectFailed(f"not an http(s) address: {prefix!r}") from None
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ConnectFailed(f"not an http(s) address: {prefix!r}")
+    return scheme, parts.hostname, port or (443 if scheme == "https" else 80)
 
 
 def _head(method: str, target: str, origin: Origin, headers: list[tuple[str, str]], body: bytes) -> bytes:

@@ -15,7 +15,14 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message
 
-from vnegov.exchange.gateway.httpclient import ConnectFailed, HttpClient, Response, ResponseFailed, TooLarge
+from vnegov.exchange.gateway.httpclient import (
+    ConnectFailed,
+    HttpClient,
+    Response,
+    ResponseFailed,
+    TimedOut,
+    TooLarge,
+)
 
 HOP_BY_HOP = frozenset(
     {
@@ -101,26 +108,29 @@ class Upstream:
     async def send(
         self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes, timeout: float
     ) -> Response:
+        """The provider's (or next gateway's) answer: header names lower-cased, hop-by-hop ones dropped."""
+        if not self.is_local(url):
+            return await self._send_http(method, url, list(headers), body, timeout)
         try:
             async with asyncio.timeout(timeout):
-                if self.is_local(url):
-                    return await self._send_local(method, url, list(headers), body)
-                return await self._send_http(method, url, list(headers), body)
+                return await self._send_local(method, url, list(headers), body)
         except TimeoutError as exc:
             raise UpstreamTimeout(f"no answer from the provider within {timeout:g} s") from exc
 
     async def _send_http(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes, timeout: float
     ) -> Response:
         try:
-            answer = await self._client().request(method, url, headers, body)
+            answer = await self._client().request(method, url, headers, body, timeout)
+        except TimedOut as exc:
+            raise UpstreamTimeout(f"no answer from the provider within {timeout:g} s") from exc
         except TooLarge as exc:
             raise UpstreamUnreachable("the provider's answer is larger than the gateway accepts") from exc
         except ConnectFailed as exc:
             raise UpstreamUnreachable(f"cannot reach the provider: {exc}") from exc
         except ResponseFailed as exc:
             raise UpstreamUnreachable(f"the provider's answer was unusable: {exc}") from exc
-        kept = [(k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP]
+        kept = [(k, v) for k, v in answer.headers if k not in HOP_BY_HOP]  # names come lower-cased
         return Response(answer.status, kept, answer.body)
 
     def _extensions(self) -> dict[str, str]:
@@ -172,8 +182,8 @@ class Upstream:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 for k, v in message.get("headers", []):
-                    name = k.decode("latin-1")
-                    if name.lower() not in HOP_BY_HOP and name.lower() != "set-cookie":
+                    name = k.decode("latin-1").lower()  # as the HTTP client gives them
+                    if name not in HOP_BY_HOP and name != "set-cookie":
                         out_headers.append((name, v.decode("latin-1")))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
