@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 CALLS = Counter(
@@ -17,6 +19,17 @@ DURATION = Histogram(
 )
 
 
+_calls: dict[tuple[str, str], Any] = {}
+_durations: dict[str, Any] = {}
+
+
 def observe(service: str, outcome: str, seconds: float) -> None:
-    CALLS.labels(service, outcome).inc()
-    DURATION.labels(service).observe(seconds)
+    # The labelled children, kept: `labels()` takes a lock and checks its arguments on every call.
+    calls = _calls.get((service, outcome))
+    if calls is None:
+        calls = _calls[(service, outcome)] = CALLS.labels(service, outcome)
+    duration = _durations.get(service)
+    if duration is None:
+        duration = _durations[service] = DURATION.labels(service)
+    calls.inc()
+    duration.observe(seconds)
