@@ -135,21 +135,25 @@ class _Writer:
         connection = self._connect()
         cursor = connection.cursor()
         try:
-            if not bodies and len(rows) <= self.insert.chunk:
-                cursor.execute(*self.insert.statement(rows))  # one statement: its own transaction
-                return
-            cursor.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
-            try:
-                for start in range(0, len(rows), self.insert.chunk):
-                    cursor.execute(*self.insert.statement(rows[start : start + self.insert.chunk]))
-                if bodies:
-                    cursor.execute(*self.bodies.statement(bodies))
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+            with self.db.write_turn():
+                self._insert(cursor, rows, bodies)
         finally:
             cursor.close()
+
+    def _insert(self, cursor: Any, rows: list[tuple[Any, ...]], bodies: list[tuple[Any, ...]]) -> None:
+        if not bodies and len(rows) <= self.insert.chunk:
+            cursor.execute(*self.insert.statement(rows))  # one statement: its own transaction
+            return
+        cursor.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
+        try:
+            for start in range(0, len(rows), self.insert.chunk):
+                cursor.execute(*self.insert.statement(rows[start : start + self.insert.chunk]))
+            if bodies:
+                cursor.execute(*self.bodies.statement(bodies))
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
 
     def _reset(self) -> None:
         """After a failure the connection may be broken: the next batch opens a new one."""
