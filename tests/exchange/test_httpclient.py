@@ -83,6 +83,19 @@ async def echo(_r: asyncio.StreamReader, w: asyncio.StreamWriter, _head: bytes, 
     return True
 
 
+def slow_when(is_slow: Callable[[bytes, bytes], bool]) -> Handler:
+    """Echoes, half a second late for the requests `is_slow(head, body)` picks."""
+
+    async def handler(_r: asyncio.StreamReader, w: asyncio.StreamWriter, head: bytes, body: bytes) -> bool:
+        if is_slow(head, body):
+            await asyncio.sleep(0.5)
+        w.write(answer(body))
+        await w.drain()
+        return True
+
+    return handler
+
+
 def run(coro: Awaitable[None]) -> None:
     asyncio.run(coro)  # type: ignore[arg-type]
 
@@ -206,15 +219,8 @@ def test_an_abandoned_call_closes_its_connection() -> None:
     """A call given up (the gateway's timeout) must not leave its late answer to be read as the next
     call's."""
 
-    async def slow_first(_r: asyncio.StreamReader, w: asyncio.StreamWriter, _h: bytes, body: bytes) -> bool:
-        if body == b"slow":
-            await asyncio.sleep(0.5)
-        w.write(answer(body))
-        await w.drain()
-        return True
-
     async def main() -> None:
-        async with Server(slow_first) as server:
+        async with Server(slow_when(lambda _head, body: body == b"slow")) as server:
             client = HttpClient(connections=2)
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.1):
@@ -231,15 +237,8 @@ def test_a_call_past_its_time_fails_closes_its_connection_and_is_not_retried() -
     """The client's own timeout covers waiting for a free connection and for the answer; a late GET is
     not sent again (a retry is only for a connection found dead before any answer)."""
 
-    async def slow_some(_r: asyncio.StreamReader, w: asyncio.StreamWriter, head: bytes, body: bytes) -> bool:
-        if head.startswith(b"GET /slow"):
-            await asyncio.sleep(0.5)
-        w.write(answer(body))
-        await w.drain()
-        return True
-
     async def main() -> None:
-        async with Server(slow_some) as server:
+        async with Server(slow_when(lambda head, _body: head.startswith(b"GET /slow"))) as server:
             client = HttpClient(connections=1)
             await client.request("GET", server.url + "/fast", [], b"")  # pooled now
             loop = asyncio.get_running_loop()

@@ -70,6 +70,26 @@ def test_a_large_answer_is_not_held_and_close_sends_what_is_held() -> None:
     asyncio.run(main())
 
 
+async def _serve(app: object, **options: object) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """uvicorn serving `app` on our protocol on a free loopback port: the server, its task, the port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="critical",
+        http=CorkedHttpToolsProtocol,
+        **options,  # type: ignore[arg-type]
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    return server, task, port
+
+
 def test_uvicorn_serves_through_it() -> None:
     """A whole server on the corked protocol: keep-alive answers, a streamed body, and a close."""
 
@@ -87,16 +107,7 @@ def test_uvicorn_serves_through_it() -> None:
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def main() -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", http=CorkedHttpToolsProtocol
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
+        server, task, port = await _serve(app)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             for _ in range(3):
                 assert (await client.get("/")).text == "ok"
@@ -121,21 +132,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_timeout_a_busy_one_is
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def main() -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            http=CorkedHttpToolsProtocol,
-            timeout_keep_alive=1,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
+        server, task, port = await _serve(app, timeout_keep_alive=1)
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
         loop = asyncio.get_running_loop()
@@ -195,30 +192,11 @@ class DirectApp:
         await send({"type": "http.response.body", "body": b"re:" + message["body"]})
 
 
-async def _serve(app: object) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        host="127.0.0.1",
-        port=port,
-        log_level="critical",
-        http=CorkedHttpToolsProtocol,
-        proxy_headers=True,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    return server, task, port
-
-
 def test_the_direct_path_answers_like_uvicorn_and_leaves_the_rest_to_it() -> None:
     app = DirectApp()
 
     async def main() -> None:
-        server, task, port = await _serve(app)
+        server, task, port = await _serve(app, proxy_headers=True)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             for n in range(3):  # keep-alive: one connection
                 r = await client.post("/d/a%20b?x=1", content=b"body%d" % n)
