@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from vnegov.components import ComponentSpec
 from vnegov.exchange import api, cli, demo, embedded, logstore, manage, views
 from vnegov.exchange.client import close_clients
-from vnegov.exchange.gateway.proxy import GatewayRouter
+from vnegov.exchange.gateway.router import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
 from vnegov.exchange.seed import seed
 from vnegov.kernel.db import Database

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
+
+import orjson
 
 
 class LgspCode(IntEnum):
@@ -154,3 +157,30 @@ class GatewayError(Exception):
         self.message = message
         self.field = field
         self.retry_after = retry_after
+
+
+def error_body(exc: GatewayError, *, lgsp: bool, message_id: str, request_id: str) -> bytes:
+    """The body of a refusal: the LGSP shape on the LGSP paths, else problem+json with X-Road's fields."""
+    if lgsp:
+        return orjson.dumps(
+            {
+                "status": 0,
+                "errorCode": int(exc.kind.lgsp),
+                "errorMessage": exc.kind.lgsp.name,
+                "description": exc.message,
+                "messageId": message_id,
+            }
+        )
+    body: dict[str, Any] = {
+        "type": exc.kind.xroad,
+        "title": exc.kind.title_vi,
+        "status": exc.kind.status,
+        "detail": exc.message,
+        "message": exc.message,
+        "code": exc.kind.code,
+        "error_id": request_id,
+        "request_id": request_id,
+    }
+    if exc.field:
+        body["field"] = exc.field
+    return orjson.dumps(body)

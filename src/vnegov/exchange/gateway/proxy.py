@@ -1,43 +1,29 @@
-"""The gateway's HTTP interface (cổng an ninh): X-Road REST, the LGSP style, tokens and metadata.
+"""One call through the gateway (cổng an ninh), from its request to its logged answer: `Call`.
 
-Served in front of the application (an ASGI wrapper: these paths never reach FastAPI's routing):
-
-- `POST /token`: OAuth2 client credentials (RFC 6749 §4.4; HTTP Basic or form), as provincial LGSPs
-  issue tokens; answers a signed client token (`tokens.py`).
-- `{METHOD} /r1/{instance}/{class}/{member}/{subsystem}/{service}[/{version}][/path]` with
-  `Authorization: Bearer` and `X-Road-Client`: the X-Road message protocol for REST. Optional
-  `X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`; answers carry `X-Road-Id`, `X-Road-Request-Id`,
-  `X-Road-Request-Hash`, `X-Road-Client`, `X-Road-Service`, or `X-Road-Error` on failure.
-- `{METHOD} /XrdAdapter/RestService/forward/{service}[/path]?dstcode=VN:GOV:G01:DANCU`: the adapter
-  path provincial systems call today (`framework.md` §2.1); failures answer the LGSP error body.
-- `GET /listClients` (also `/r1/listClients`) and `GET /r1/{subsystem}/listMethods|allowedMethods|
-  getOpenAPI?serviceCode=`: X-Road's metadata protocol (PR-META, PR-MREST) and, when the caller uses
-  the `X-GovStack-Client` header or `instanceId` parameter, the GovStack Information Mediator shapes.
-
-Every forwarded call is written to the message log (group-committed, hash-chained) before its answer
-goes back; every refusal is a security event in the outbox before its answer goes back.
+The paths it serves are listed in `router.py`. A call is authenticated (client token, or a peer
+gateway's or client system's certificate), checked against the registry (client, service, access
+right, limits), forwarded to the provider or relayed to the next gateway, written to the message log
+(group-committed, hash-chained) before its answer goes back, and counted (Prometheus, operational
+monitoring). Every refusal is a security event in the outbox before its answer goes back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import hashlib
 import itertools
 import os
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qs, unquote
 
-import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from vnegov.exchange.directory import Directory, Route
 from vnegov.exchange.gateway import errors as E
-from vnegov.exchange.gateway import metadata, token_endpoint
+from vnegov.exchange.gateway import metadata, names
 from vnegov.exchange.gateway.errors import GatewayError
 from vnegov.exchange.gateway.http import (
     JSON,
@@ -59,7 +45,7 @@ from vnegov.exchange.gateway.upstream import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from vnegov.exchange.identifiers import ClientId, InvalidIdentifier, check_part, parse_client, parse_dstcode
+from vnegov.exchange.identifiers import ClientId, parse_client, parse_dstcode
 from vnegov.exchange.logstore import Bodies
 from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
 from vnegov.kernel.clock import VN_TZ
@@ -91,61 +77,6 @@ class _RequestIds:
 
 
 next_request_id = _RequestIds()
-
-
-class GatewayRouter:
-    """Serves the gateway's paths; passes every other request to `app`.
-
-    `tiers` are other gateways of the same process (the embedded mode's LGSPs), each served under its
-    path prefix (`/lgsp/h24/r1/...`, `/lgsp/h24/token`).
-    """
-
-    # Paths whose small requests our HTTP server may hand over whole, skipping uvicorn's request cycle
-    # (`vnegov.kernel.serving`, "the direct path"): the calls, where a gateway spends its time.
-    direct_prefixes = (b"/r1/", LGSP_PREFIX.encode())
-
-    def __init__(self, app: ASGIApp, gateway: Gateway, tiers: dict[str, Gateway] | None = None) -> None:
-        self.app = app
-        self.gw = gateway
-        self.tiers = tiers or {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            for prefix, tier in self.tiers.items():
-                if path.startswith(prefix + "/"):
-                    raw_path = scope.get("raw_path") or path.encode("latin-1")
-                    inner = {
-                        **scope,
-                        "path": path[len(prefix) :],
-                        "raw_path": raw_path[len(prefix) :],
-                        "root_path": scope.get("root_path", "") + prefix,
-                    }
-                    if not await _dispatch(tier, inner, receive, send):
-                        await respond_json(send, 404, {"detail": "not a gateway path"})
-                    return
-            if await _dispatch(self.gw, scope, receive, send):
-                return
-        await self.app(scope, receive, send)
-
-
-async def _dispatch(gw: Gateway, scope: Scope, receive: Receive, send: Send) -> bool:
-    """Serve `scope` if it is one of the gateway's paths; False if it is not."""
-    path: str = scope["path"]
-    if path.startswith("/r1/"):
-        if path in ("/r1/listClients", "/r1/listClients/"):
-            await metadata.list_clients(gw, scope, send)
-        else:
-            await Call(gw, scope, receive, send, lgsp=False).run()
-    elif path.startswith(LGSP_PREFIX):
-        await Call(gw, scope, receive, send, lgsp=True).run()
-    elif path == "/token":
-        await token_endpoint.token(gw, scope, receive, send)
-    elif path == "/listClients":
-        await metadata.list_clients(gw, scope, send)
-    else:
-        return False
-    return True
 
 
 class Call:
@@ -200,7 +131,7 @@ class Call:
         code = unquote(rest[0])
         if code in METADATA and not self.lgsp:
             return await self.metadata(directory, provider, code, client)
-        _check(code, "service code", "path")
+        names.check(code, "service code", "path")
         hop = self._next_gateway(directory, provider)
         if hop is not None:
             self.service = f"{provider}/{code}"
@@ -248,7 +179,7 @@ class Call:
                 raise GatewayError(
                     E.MISSING_HEADER, "the dstcode parameter names the provider subsystem", field="dstcode"
                 )
-            return _parsed(parse_dstcode, dstcode, "dstcode"), rest
+            return names.parsed(parse_dstcode, dstcode, "dstcode"), rest
         parts = raw[len("/r1/") :].split("/")
         if len(parts) < 4 or not all(parts[:4]):
             raise GatewayError(
@@ -256,7 +187,7 @@ class Call:
                 "the path must be /r1/{instance}/{class}/{member}/{subsystem}/{service}[/path]",
                 field="path",
             )
-        return _provider_at("/".join(parts[:4])), parts[4:]
+        return names.provider_at("/".join(parts[:4])), parts[4:]
 
     async def _identify(self, directory: Directory) -> str:
         """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""
@@ -280,7 +211,7 @@ class Call:
             peer = cached if cached is not None else await asyncio.to_thread(self.gw.peers.identify, pem)
         except PeerRefused as exc:
             raise GatewayError(E.CLIENT_AUTH, f"certificate refused: {exc}") from None
-        named = _parsed(parse_client, peer.code, "certificate")
+        named = names.parsed(parse_client, peer.code, "certificate")
         if named.member_code != peer.agency:
             raise GatewayError(
                 E.CLIENT_AUTH, f"{peer.code}'s certificate names another agency ({peer.agency})"
@@ -301,7 +232,7 @@ class Call:
             raise GatewayError(
                 E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
             )
-        client = _client_named(stated, "X-Road-Client")
+        client = names.client_named(stated, "X-Road-Client")
         self.client = str(client)
         if peer.code != config.parent_code and directory.served_by.get(client.member) != peer.code:
             raise GatewayError(
@@ -318,7 +249,7 @@ class Call:
                 E.CLIENT_AUTH, f"{system} is neither a gateway of this federation nor a system connected here"
             )
         stated = self.headers.get("x-road-client")
-        if stated is not None and str(_client_named(stated, "X-Road-Client")) != str(system):
+        if stated is not None and str(names.client_named(stated, "X-Road-Client")) != str(system):
             raise GatewayError(
                 E.CLIENT_MISMATCH,
                 f"X-Road-Client is not the certificate's system ({system})",
@@ -351,7 +282,7 @@ class Call:
                 E.MISSING_HEADER, "X-Road-Client names the calling subsystem", field="X-Road-Client"
             )
         header = "X-GovStack-Client" if self.govstack else "X-Road-Client"
-        named = _client_named(stated, header)
+        named = names.client_named(stated, header)
         if str(named) != claims.client:
             raise GatewayError(
                 E.CLIENT_MISMATCH,
@@ -603,29 +534,7 @@ class Call:
     # ------------------------------------------------------------------ refusals
 
     def _error_body(self, exc: GatewayError) -> bytes:
-        if self.lgsp:
-            return orjson.dumps(
-                {
-                    "status": 0,
-                    "errorCode": int(exc.kind.lgsp),
-                    "errorMessage": exc.kind.lgsp.name,
-                    "description": exc.message,
-                    "messageId": self.message_id,
-                }
-            )
-        body: dict[str, Any] = {
-            "type": exc.kind.xroad,
-            "title": exc.kind.title_vi,
-            "status": exc.kind.status,
-            "detail": exc.message,
-            "message": exc.message,
-            "code": exc.kind.code,
-            "error_id": self.request_id,
-            "request_id": self.request_id,
-        }
-        if exc.field:
-            body["field"] = exc.field
-        return orjson.dumps(body)
+        return E.error_body(exc, lgsp=self.lgsp, message_id=self.message_id, request_id=self.request_id)
 
     async def _send_error(self, exc: GatewayError, body: bytes) -> None:
         headers = [
@@ -692,30 +601,3 @@ class Call:
                 field=exc.field,
             )
         await self._send_error(exc, self._error_body(exc))
-
-
-@functools.lru_cache(maxsize=4096)
-def _provider_at(raw: str) -> ClientId:
-    """The provider subsystem a /r1/ path names (its first four segments, still percent-encoded);
-    remembered, as the same few providers are named on every call (a refusal is not remembered)."""
-    return _parsed(parse_client, "/".join(unquote(p) for p in raw.split("/")), "path")
-
-
-@functools.lru_cache(maxsize=4096)
-def _client_named(header_value: str, field: str) -> ClientId:
-    """The subsystem an X-Road-Client (or X-GovStack-Client) header names; remembered like `_provider_at`."""
-    return _parsed(parse_client, unquote(header_value), field)
-
-
-def _parsed(parse: Any, value: str, field: str) -> Any:
-    try:
-        return parse(value, field=field)
-    except InvalidIdentifier as exc:
-        raise GatewayError(E.BAD_IDENTIFIER, str(exc), field=field) from None
-
-
-def _check(value: str, what: str, field: str) -> None:
-    try:
-        check_part(value, what, field)
-    except InvalidIdentifier as exc:
-        raise GatewayError(E.BAD_IDENTIFIER, str(exc), field=field) from None
