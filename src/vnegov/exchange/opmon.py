@@ -63,9 +63,9 @@ class OpmonWriter:
     The call path only appends to a deque (no lock, no wake-up); the writer thread sleeps between
     flushes. Waking the writer for every record (a queue) cost the event loop a fifth of its throughput
     in interpreter-lock hand-overs under load. Each transaction takes its turn with the message log's
-    writer (`Database.write_turn`) and is kept small: on SQLite the log waits while it commits, and
-    every call waits for its log record (a second's records in one transaction held calls up for tens
-    of milliseconds).
+    writer (`Database.write_turn`, through the engine) and is kept small: on SQLite the log waits while
+    it commits, and every call waits for its log record (a second's records in one transaction held
+    calls up for tens of milliseconds).
     """
 
     def __init__(
@@ -115,7 +115,7 @@ class OpmonWriter:
         # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
         try:
             rows = [_ROW(r) for r in batch]
-            with self.db.write_turn(), self.db.transaction() as session:
+            with self.db.transaction() as session:
                 self._insert.execute(session.connection(), rows)
         except Exception:
             log.exception("operational monitoring records were lost", extra={"count": len(batch)})

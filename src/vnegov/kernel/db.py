@@ -72,6 +72,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+BUSY_TIMEOUT_S = 10.0  # how long a SQLite writer waits for another to finish before "database is locked"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers and one writer work at once; synchronous=FULL makes a commit durable
     # before we answer (an accepted request survives kill -9 and power loss).
@@ -79,16 +82,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
 
 
-def make_engine(url: str, *, sqlite_begin: str = "BEGIN", **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, sqlite_begin: str = "BEGIN", write_turn: threading.Lock | None = None, **kwargs: Any
+) -> Engine:
     """An engine for `url`, with SQLite tuned for durability and concurrent readers.
 
     `sqlite_begin` is the statement that opens a transaction on SQLite: writers use
     "BEGIN IMMEDIATE" so they queue for the write lock up front instead of failing when a read
-    transaction later tries to write; readers use a plain deferred "BEGIN".
+    transaction later tries to write; readers use a plain deferred "BEGIN". With `write_turn`, the
+    engine's transactions take that lock before BEGIN and give it back when they end
+    (`Database.write_turn`).
     """
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() != "sqlite":
@@ -98,7 +105,9 @@ def make_engine(url: str, *, sqlite_begin: str = "BEGIN", **kwargs: Any) -> Engi
         return sa.create_engine(sa_url, **kwargs)
     if sa_url.database and sa_url.database != ":memory:":
         Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(sa_url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs)
+    engine = sa.create_engine(
+        sa_url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}, **kwargs
+    )
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         _sqlite_pragmas(dbapi_connection, _record)
@@ -106,8 +115,35 @@ def make_engine(url: str, *, sqlite_begin: str = "BEGIN", **kwargs: Any) -> Engi
         dbapi_connection.isolation_level = None
 
     event.listen(engine, "connect", on_connect)
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(sqlite_begin))
+    if write_turn is None:
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(sqlite_begin))
+        return engine
+
+    def begin(conn: sa.Connection) -> None:
+        info = conn.connection.info
+        if not info.get(_TURN):  # waits as long as SQLite would, then leaves the wait to SQLite
+            info[_TURN] = write_turn.acquire(timeout=BUSY_TIMEOUT_S)
+        conn.exec_driver_sql(sqlite_begin)
+
+    def end(conn: sa.Connection) -> None:
+        if conn.invalidated:
+            return  # released when it was invalidated (`lost`); asking for its info would reconnect
+        if conn.connection.info.pop(_TURN, False):
+            write_turn.release()
+
+    def lost(_dbapi: Any, record: Any, *_exc: Any) -> None:  # returned or invalidated mid-transaction
+        if record.info.pop(_TURN, False):
+            write_turn.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    event.listen(engine, "checkin", lost)
+    event.listen(engine, "invalidate", lost)
     return engine
+
+
+_TURN = "vnegov_write_turn"  # in a pooled connection's info while its transaction holds the turn
 
 
 class Database:
@@ -115,7 +151,11 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, sqlite_begin="BEGIN IMMEDIATE", **engine_kwargs)
+        sqlite = sa.make_url(url).get_backend_name() == "sqlite"
+        self._write_turn = threading.Lock() if sqlite else None
+        self.engine = make_engine(
+            url, sqlite_begin="BEGIN IMMEDIATE", write_turn=self._write_turn, **engine_kwargs
+        )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # SQLite readers get their own pool with deferred transactions, so reads never wait for
         # the write lock; on PostgreSQL one engine serves both.
@@ -124,7 +164,6 @@ class Database:
         )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._after_commit: list[Callable[[dict[str, Any]], None]] = []
-        self._write_turn = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -153,11 +192,15 @@ class Database:
 
     @contextmanager
     def write_turn(self) -> Iterator[None]:
-        """Around each write of this process's busy background writers (a gateway's message log and
-        its monitoring records). SQLite has one writer at a time; a writer that finds the lock taken
-        sleeps in SQLite's busy handler in growing steps (1, 2, 5, 10, … ms), long after the other
-        commits — and every call waiting for its log record waits with it. Taking turns on a lock
-        here, a writer starts the moment the other is done. No-op on PostgreSQL (row locks)."""
+        """This process's turn at SQLite's one write lock, for a writer that bypasses the engine's
+        transactions (the message log's own connection); those take it themselves.
+
+        SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's busy
+        handler in growing steps (1, 2, 5, 10, … up to 100 ms) and starts long after the other has
+        committed — under concurrent requests the slowest one waits most (p99 in hundreds of ms), and
+        every call waiting for its log record waits with the log writer. Taking turns on a lock of
+        the process, a writer starts the moment the one before is done; writers in other processes
+        still meet in the busy handler. No-op on PostgreSQL (row locks)."""
         if self._write_turn is None:
             yield
             return
