@@ -201,11 +201,16 @@ class Database:
         every call waiting for its log record waits with the log writer. Taking turns on a lock of
         the process, a writer starts the moment the one before is done; writers in other processes
         still meet in the busy handler. No-op on PostgreSQL (row locks)."""
-        if self._write_turn is None:
+        turn = self._write_turn
+        if turn is None:
             yield
             return
-        with self._write_turn:
+        taken = turn.acquire(timeout=BUSY_TIMEOUT_S)  # else the wait is left to SQLite, as for the
+        try:  # engine's transactions
             yield
+        finally:
+            if taken:
+                turn.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
