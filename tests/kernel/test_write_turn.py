@@ -31,23 +31,17 @@ def _free(db: Database) -> bool:
 
 
 def test_concurrent_writers_take_turns_and_all_land(sqlite_db: Database) -> None:
-    waits: list[float] = []
-
     def writer(w: int) -> None:
         for n in range(15):
-            started = time.perf_counter()
             with sqlite_db.transaction() as session:
                 session.execute(sa.text("INSERT INTO note VALUES (:w, :n)"), {"w": w, "n": n})
-                waits.append(time.perf_counter() - started)
                 time.sleep(0.002)  # hold the write lock a little, as a real transaction does
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(writer, range(8)))  # a writer's failure ("database is locked") is raised here
     with sqlite_db.read() as session:
         assert session.scalar(sa.text("SELECT count(*) FROM note")) == 8 * 15
-    assert _free(sqlite_db)
-    # 8 writers holding the lock ≈2 ms each: nobody waits for SQLite's 100 ms sleeps to pass
-    assert max(waits) < 2.0
+    assert _free(sqlite_db)  # every turn was given back
 
 
 def test_the_turn_comes_back_after_a_rollback_and_after_an_invalidated_connection(

@@ -95,13 +95,8 @@ class CorkedTransport:
 
     def write_now(self, data: bytes) -> None:
         """Send what is held and `data`, now, as one write."""
-        if self._held:
-            self._held.append(data)
-            data = b"".join(self._held)
-            self._held.clear()
-            self._size = 0
-        if not self._transport.is_closing():
-            self._transport.write(data)
+        self._held.append(data)
+        self.flush()
 
     def get_write_buffer_size(self) -> int:
         return self._size + self._transport.get_write_buffer_size()

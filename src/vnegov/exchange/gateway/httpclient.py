@@ -286,9 +286,7 @@ class HttpClient:
     async def _acquire(self, origin: Origin) -> _Connection:
         if self._closed:
             raise ConnectFailed("the client is closed")
-        pool = self._pools.get(origin)
-        if pool is None:
-            pool = self._pools[origin] = _Pool()
+        self._pools.setdefault(origin, _Pool())
         connection = self._idle(origin)
         if connection is not None:
             return connection
@@ -304,11 +302,9 @@ class HttpClient:
                     elif waiter.done() and not waiter.cancelled():
                         self._wake()  # woken, then cancelled: pass the turn on
                     raise
-                while pool.idle:  # one came back while we waited
-                    connection = pool.idle.popleft()
-                    if connection.open and time.monotonic() - connection.idle_since < self.idle_seconds:
-                        return connection
-                    self._drop(connection)
+                connection = self._idle(origin)  # one came back while we waited
+                if connection is not None:
+                    return connection
         self._open += 1
         try:
             return await self._connect(origin)
