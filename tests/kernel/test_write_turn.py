@@ -3,6 +3,9 @@ write lands, none meets "database is locked", and the turn comes back however a 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -69,3 +72,39 @@ def test_postgresql_needs_no_turns() -> None:
     assert db._write_turn is None
     with db.write_turn():
         pass
+
+
+_HOLDER = """
+import sys, time
+from sqlalchemy import text
+from vnegov.kernel.db import Database
+db = Database(sys.argv[1])
+with db.transaction() as session:  # the engine's transaction takes the turn at BEGIN
+    session.execute(text("INSERT INTO note VALUES (99, 1)"))
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+print("done", flush=True)
+"""
+
+
+def test_processes_take_turns_and_a_dead_holder_gives_its_turn_back(sqlite_db: Database) -> None:
+    """The turn orders processes too (a gateway and its log writer process): a writer waits for
+    another process's transaction instead of sleeping in SQLite's busy handler, and the kernel gives
+    back the turn of a process killed while it held it."""
+    url = str(sqlite_db.engine.url)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, url, "0.5"], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+    assert not _free(sqlite_db)  # held by the other process
+    with sqlite_db.transaction() as session:  # waits for its turn, then writes
+        session.execute(sa.text("INSERT INTO note VALUES (1, 1)"))
+    assert holder.stdout.readline() == b"done\n"  # the other committed first
+    holder.wait(timeout=10)
+
+    killed = subprocess.Popen([sys.executable, "-c", _HOLDER, url, "60"], stdout=subprocess.PIPE)
+    assert killed.stdout is not None and killed.stdout.readline() == b"holding\n"
+    assert not _free(sqlite_db)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
+    assert _free(sqlite_db)
+    with sqlite_db.read() as session:
+        assert session.scalar(sa.text("SELECT count(*) FROM note")) == 2  # the killed one's was undone

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -87,7 +89,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(
-    url: str, *, sqlite_begin: str = "BEGIN", write_turn: threading.Lock | None = None, **kwargs: Any
+    url: str, *, sqlite_begin: str = "BEGIN", write_turn: WriteTurn | None = None, **kwargs: Any
 ) -> Engine:
     """An engine for `url`, with SQLite tuned for durability and concurrent readers.
 
@@ -143,6 +145,54 @@ def make_engine(
     return engine
 
 
+class WriteTurn:
+    """Turns at a SQLite database's one write lock, for every writer of every process using it.
+
+    A thread lock orders the writers of this process; an exclusive `flock` on the file
+    `<database>-turn` beside the database orders the processes (a gateway and its message log's
+    writer process, `serve --workers N`, the CLI). A writer that waits here starts the moment the one
+    before it is done, where SQLite's busy handler would have slept in growing steps. The kernel
+    gives back the lock of a process that dies, so a crashed writer never holds it. An in-memory
+    database has only the thread lock.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._lock = threading.Lock()
+        self._path = f"{database}-turn" if database and database != ":memory:" else None
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the turn (as `threading.Lock.acquire`); False if this process's turn did not come
+        within `timeout` seconds (the wait is then left to SQLite), or at once when not `blocking`.
+        Another process's turn always ends: its transaction ends or the process dies."""
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        if self._path is not None:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock.release()
+                return False
+            except BaseException:
+                self._lock.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._path is not None and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
+
+    def _file(self) -> int:
+        # Opened per process: a descriptor inherited across fork would share the other's lock.
+        if self._fd is None or self._pid != os.getpid():
+            assert self._path is not None
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
 _TURN = "vnegov_write_turn"  # in a pooled connection's info while its transaction holds the turn
 
 
@@ -151,8 +201,8 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        sqlite = sa.make_url(url).get_backend_name() == "sqlite"
-        self._write_turn = threading.Lock() if sqlite else None
+        sa_url = sa.make_url(url)
+        self._write_turn = WriteTurn(sa_url.database) if sa_url.get_backend_name() == "sqlite" else None
         self.engine = make_engine(
             url, sqlite_begin="BEGIN IMMEDIATE", write_turn=self._write_turn, **engine_kwargs
         )
@@ -192,15 +242,15 @@ class Database:
 
     @contextmanager
     def write_turn(self) -> Iterator[None]:
-        """This process's turn at SQLite's one write lock, for a writer that bypasses the engine's
-        transactions (the message log's own connection); those take it themselves.
+        """The turn at SQLite's one write lock (`WriteTurn`), for a writer that bypasses the
+        engine's transactions (the message log's own connection); those take it themselves.
 
         SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's busy
         handler in growing steps (1, 2, 5, 10, … up to 100 ms) and starts long after the other has
         committed — under concurrent requests the slowest one waits most (p99 in hundreds of ms), and
-        every call waiting for its log record waits with the log writer. Taking turns on a lock of
-        the process, a writer starts the moment the one before is done; writers in other processes
-        still meet in the busy handler. No-op on PostgreSQL (row locks)."""
+        every call waiting for its log record waits with the log writer. Taking turns, a writer
+        starts the moment the one before is done, in this process or another. No-op on PostgreSQL
+        (row locks)."""
         turn = self._write_turn
         if turn is None:
             yield
