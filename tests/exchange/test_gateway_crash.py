@@ -69,10 +69,27 @@ def database(tmp_path: Path) -> Iterator[str]:
     drop()
 
 
-def test_kill_9_under_load_loses_no_answered_call(tmp_path: Path, database: str) -> None:
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads."""
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"  # exited; its parent (this test's child, now gone) never reaped it
+
+
+@pytest.mark.parametrize("log_writer", ["thread", "process"])
+def test_kill_9_under_load_loses_no_answered_call(tmp_path: Path, database: str, log_writer: str) -> None:
+    """With the log written by a thread, the whole gateway is killed; with a writer process
+    (`vnegov serve`), only the gateway: its writer stores what it was sent, and exits."""
     port = _free_port()
-    env = _env(database, tmp_path / "data", port)
+    env = {**_env(database, tmp_path / "data", port), "VNEGOV_EXCHANGE__LOG_WRITER": log_writer}
     process = _start(env, port)
+    writers: list[int] = []
     try:
         secrets = json.loads((tmp_path / "data" / "demo-credentials.json").read_text())["exchange"]
         mine = next(s for s in secrets if s["subsystem"] == CLIENT)
@@ -106,8 +123,17 @@ def test_kill_9_under_load_loses_no_answered_call(tmp_path: Path, database: str)
         deadline = time.monotonic() + 30
         while len(answered) < 400 and time.monotonic() < deadline:
             time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)  # mid-flight: requests are still arriving
+        if log_writer == "process":
+            writers = _children(process.pid)
+            assert writers, "no log writer process"
+            os.kill(process.pid, signal.SIGKILL)  # mid-flight: requests are still arriving
+        else:
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while not all(_gone(w) for w in writers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(_gone(w) for w in writers), "the log writer outlived its gateway"
         stop.set()
         for w in workers:
             w.join(timeout=10)

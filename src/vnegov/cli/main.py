@@ -61,6 +61,10 @@ def _serve(
         if seed and creds.exists():
             console.print(f"demo API keys: {creds}")
     else:  # production: migrations are an explicit step, never raced by several starting processes
+        if settings.exchange.log_writer == "auto":  # a served gateway's log: a writer process
+            os.environ["VNEGOV_EXCHANGE__LOG_WRITER"] = "process"  # also for --workers' processes
+            exchange = settings.exchange.model_copy(update={"log_writer": "process"})
+            settings = settings.model_copy(update={"exchange": exchange})
         db = open_database()
         pending = migrate.pending_revisions(db)
         if pending:

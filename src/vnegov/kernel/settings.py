@@ -86,6 +86,12 @@ class ExchangeSettings(BaseModel):
         None, description="Where old message log ranges are archived; none: kept"
     )
     log_retention_days: int = Field(90, ge=1, description="Sealed log records older than this are archived")
+    log_writer: Literal["auto", "thread", "process"] = Field(
+        "auto",
+        description="Who writes the message log: a child process of the gateway's own (it does not share"
+        " the interpreter lock with the calls), or a thread of its process; auto: a process under"
+        " `vnegov serve`, a thread under `vnegov up` and in tests",
+    )
 
 
 class IdentitySettings(BaseModel):

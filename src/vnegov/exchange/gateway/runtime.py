@@ -1,8 +1,9 @@
 """A running gateway (cổng an ninh): its registry snapshot, message log writer, limits and seals.
 
 One `Gateway` per process serves every call of the gateway's ASGI app. It owns this process's writer of
-the message log (`GroupCommitLog`); several processes of one gateway share one chain in one database
-(`logstore._Writer`); federated gateways each have their own.
+the message log: a child process (`ProcessLog`, under `vnegov serve`) or a thread (`GroupCommitLog`);
+several processes of one gateway share one chain in one database (`logstore._Writer`); federated
+gateways each have their own.
 
 Fail closed: the log is sealed (signed, RFC 3161 time-stamped) every `seal_interval_seconds`. If
 records have stayed unsealed for longer than `timestamp_grace_seconds` because sealing keeps failing,
@@ -35,6 +36,7 @@ from vnegov.exchange.gateway.tls import PeerCheck, client_context, provider_cont
 from vnegov.exchange.gateway.tokens import TokenAuthority
 from vnegov.exchange.gateway.upstream import Upstream
 from vnegov.exchange.identifiers import parse_client
+from vnegov.exchange.logwriter import ProcessLog
 from vnegov.exchange.messagelog import GroupCommitLog
 from vnegov.exchange.opmon import OpmonWriter
 from vnegov.exchange.service import REGISTRY_CHANGED
@@ -88,7 +90,7 @@ class Gateway:
         self._loaded_generation = -1
         self._reload_lock: asyncio.Lock | None = None
         db.on_commit(self._on_commit)
-        self.log: GroupCommitLog | None = None
+        self.log: GroupCommitLog | ProcessLog | None = None
         self.events: SecurityEvents | None = None
         self.opmon: OpmonWriter | None = None
         self._seal_lock = threading.Lock()
@@ -107,7 +109,10 @@ class Gateway:
                 sys.setswitchinterval(SWITCH_INTERVAL)
                 self.events = SecurityEvents(self.db)
                 self.opmon = OpmonWriter(self.db)
-                self.log = logstore.open_log(self.db)
+                if self.config.log_writer == "process":
+                    self.log = ProcessLog(self.db.url)
+                else:
+                    self.log = logstore.open_log(self.db)
 
     async def ensure_started(self) -> None:
         if self.log is None:

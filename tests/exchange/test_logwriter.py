@@ -1,0 +1,141 @@
+"""The message log written by a child process (`ProcessLog`, what `vnegov serve` uses): a record is
+answered only once it is stored and chained; a bad record fails alone; if the writer process dies the
+records waiting for it fail (the gateway withholds those answers) and a new one goes on from the
+stored tip; closing stores everything handed over."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PG_ENV, _fresh_postgres
+from tests.exchange.test_messagelog import fields
+from vnegov import migrate
+from vnegov.exchange import logstore
+from vnegov.exchange.logwriter import ProcessLog
+from vnegov.exchange.messagelog import LogClosed, LogWriteFailed, verify_log
+from vnegov.exchange.messagelog.records import ChainTip
+from vnegov.exchange.models import LogRecord
+from vnegov.kernel.db import Database
+
+
+@pytest.fixture()
+def log_db(tmp_path: Path) -> Iterator[Database]:
+    base = os.environ.get(PG_ENV)
+    url, drop = _fresh_postgres(base) if base else (f"sqlite:///{tmp_path / 'log.db'}", lambda: None)
+    db = Database(url)
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+    drop()
+
+
+def _stored(db: Database) -> dict[str, int]:
+    """query_id → sequence of every stored record."""
+    with db.read() as session:
+        rows = session.execute(sa.select(LogRecord.query_id, LogRecord.sequence)).all()
+    return {query_id: sequence for query_id, sequence in rows}
+
+
+def _verifies(db: Database) -> None:
+    report = verify_log(logstore.iter_entries(db))
+    assert not report.errors, report.lines()
+
+
+def test_records_are_answered_once_stored_and_chained(log_db: Database) -> None:
+    async def run() -> list[ChainTip]:
+        log = ProcessLog(log_db.url)
+        try:
+            tips = await asyncio.gather(*(log.write(**fields(i)) for i in range(200)))
+            assert log.tip == max(tips, key=lambda t: t.sequence)
+            assert log.stats.entries == 200 and log.stats.batches >= 1
+            return tips
+        finally:
+            log.close()
+
+    tips = asyncio.run(run())
+    stored = _stored(log_db)
+    assert len(stored) == 200
+    for i, tip in enumerate(tips):  # each answer names the stored record of that call
+        assert stored[f"q-{i}"] == tip.sequence
+    assert sorted(t.sequence for t in tips) == list(range(1, 201))
+    _verifies(log_db)
+
+
+def test_a_bad_record_fails_alone(log_db: Database) -> None:
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        try:
+            good = [log.write(**fields(i)) for i in (1, 2)]
+            bad = log.write(**{**fields(3), "request_time": fields(3)["request_time"].replace(tzinfo=None)})
+            results = await asyncio.gather(*good, bad, return_exceptions=True)
+            assert isinstance(results[2], LogWriteFailed)
+            assert "request_time" in str(results[2])
+            assert [r.sequence for r in results[:2]] == [1, 2]  # type: ignore[union-attr]
+        finally:
+            log.close()
+
+    asyncio.run(run())
+    assert set(_stored(log_db)) == {"q-1", "q-2"}
+
+
+def test_a_dead_writer_fails_what_waits_and_a_new_one_goes_on(log_db: Database) -> None:
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        try:
+            await asyncio.gather(*(log.write(**fields(i)) for i in range(10)))
+            first = log.pid
+            assert first is not None
+            os.kill(first, signal.SIGSTOP)  # holds what is sent to it, then dies with it
+            waiting = [asyncio.ensure_future(log.write(**fields(i))) for i in range(10, 20)]
+            await asyncio.sleep(0.2)
+            assert not any(w.done() for w in waiting)  # nobody is answered before the record is stored
+            os.kill(first, signal.SIGKILL)
+            outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+            assert all(isinstance(o, LogWriteFailed) for o in outcomes), outcomes
+            with pytest.raises(LogWriteFailed, match="not running"):
+                await log.write(**fields(20))  # refused at once while another starts
+            deadline = time.monotonic() + 60
+            while log.pid is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert log.pid not in (None, first)
+            tip = await log.write(**fields(21))
+            assert tip.sequence == 11  # right after the last stored record
+            assert log.stats.failed_entries >= 10
+        finally:
+            log.close()
+
+    asyncio.run(run())
+    stored = _stored(log_db)
+    assert set(stored) == {f"q-{i}" for i in range(10)} | {"q-21"}
+    _verifies(log_db)
+
+
+def test_closing_stores_everything_handed_over(log_db: Database) -> None:
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        pending = [asyncio.ensure_future(log.write(**fields(i))) for i in range(300)]
+        await asyncio.sleep(0)  # handed over, not yet answered
+        log.close()
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+        assert all(isinstance(o, ChainTip) for o in outcomes), [
+            o for o in outcomes if not isinstance(o, ChainTip)
+        ]
+        with pytest.raises(LogClosed):
+            await log.write(**fields(999))
+
+    asyncio.run(run())
+    assert len(_stored(log_db)) == 300
+    _verifies(log_db)
+
+
+def test_a_writer_that_cannot_open_its_database_says_so(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="could not start"):
+        ProcessLog("postgresql+psycopg://nobody@127.0.0.1:1/none")
