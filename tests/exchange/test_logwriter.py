@@ -19,10 +19,10 @@ from tests.conftest import PG_ENV, _fresh_postgres
 from tests.exchange.test_messagelog import fields
 from vnegov import migrate
 from vnegov.exchange import logstore
-from vnegov.exchange.logwriter import ProcessLog
+from vnegov.exchange.logwriter import MONITORING_FLUSH_S, ProcessLog, ProcessMonitoring
 from vnegov.exchange.messagelog import LogClosed, LogWriteFailed, verify_log
 from vnegov.exchange.messagelog.records import ChainTip
-from vnegov.exchange.models import LogRecord
+from vnegov.exchange.models import LogRecord, OpmonRecord
 from vnegov.kernel.db import Database
 
 
@@ -139,3 +139,73 @@ def test_closing_stores_everything_handed_over(log_db: Database) -> None:
 def test_a_writer_that_cannot_open_its_database_says_so(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="could not start"):
         ProcessLog("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def _monitoring(i: int) -> dict[str, object]:
+    return {
+        "monitoring_data_ts": 1_790_000_000 + i,
+        "security_server_type": "Producer",
+        "gateway_id": "VN/GOV/G12/GW1",
+        "request_in_ts": 1_790_000_000_000 + i,
+        "request_out_ts": 1_790_000_000_001 + i,
+        "response_in_ts": 1_790_000_000_002 + i,
+        "response_out_ts": 1_790_000_000_003 + i,
+        "client": "VN/GOV/G12/DVC",
+        "service": "VN/GOV/G01/DANCU/verify/v1",
+        "message_id": f"G12-DVC-{i:08d}",
+        "message_user_id": "",
+        "message_issue": "",
+        "message_protocol_version": "r1",
+        "rest_method": "POST",
+        "rest_path": "/r1/VN/GOV/G01/DANCU/verify/v1",
+        "request_size": 20,
+        "response_size": 14,
+        "status_code": 200 if i % 2 else 403,
+        "succeeded": bool(i % 2),
+        "fault_code": "" if i % 2 else "Server.ServerProxy.AccessDenied",
+        "fault_string": "",
+        "service_type": "REST",
+    }
+
+
+def _monitored(db: Database) -> set[str]:
+    with db.read() as session:
+        return set(session.scalars(sa.select(OpmonRecord.message_id)))
+
+
+def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> None:
+    """Operational monitoring goes to the writer process too: stored in the transaction of the log
+    records it came with, or on its own within a second when none came (a refused call has none)."""
+
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        monitoring = ProcessMonitoring(log)
+        try:
+            for i in range(3):  # refusals: no log record
+                monitoring.record(_monitoring(i))
+            await asyncio.sleep(0)
+            deadline = time.monotonic() + 10 * MONITORING_FLUSH_S
+            while len(_monitored(log_db)) < 3 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert _monitored(log_db) == {f"G12-DVC-{i:08d}" for i in range(3)}
+
+            writes = [log.write(**fields(i)) for i in range(3, 6)]
+            for i in range(3, 6):
+                monitoring.record(_monitoring(i))
+            await asyncio.gather(*writes)  # stored in the same transaction as these records
+            assert _monitored(log_db) == {f"G12-DVC-{i:08d}" for i in range(6)}
+
+            monitoring.record(_monitoring(6))  # still on its way when the log closes
+        finally:
+            log.close()
+        assert monitoring.dropped == 0
+
+    asyncio.run(run())
+    assert len(_monitored(log_db)) == 7
+    with log_db.read() as session:
+        row = session.scalar(sa.select(OpmonRecord).where(OpmonRecord.message_id == "G12-DVC-00000004"))
+        assert row is not None and (row.status_code, row.succeeded, row.fault_code) == (
+            403,
+            False,
+            "Server.ServerProxy.AccessDenied",
+        )

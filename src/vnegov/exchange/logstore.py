@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import operator
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +66,10 @@ class Bodies(NamedTuple):
     response_content_type: str
 
 
+Also = Sequence[tuple[MultiRowInsert, Sequence[tuple[Any, ...]]]]
+"""Rows of other tables stored in a log batch's transaction: (their insert, their rows)."""
+
+
 class _Writer:
     """The log writer thread's own database connection and what it last stored.
 
@@ -112,13 +116,17 @@ class _Writer:
             row[i] = self._stored(row[i])
         return tuple(row)
 
-    def persist(self, chain: Chain) -> None:
+    def persist(self, chain: Chain, also: Also = ()) -> None:
+        """Store a batch (see `ChainingPersist`), and in the same transaction the rows of `also`
+        (other tables' rows that travel with the log's: a writer process's monitoring records)."""
         for _attempt in range(self.ATTEMPTS):
             chained = chain(self.tip)
             if not chained:
+                if also:
+                    self.store_also(also)
                 return
             try:
-                self._store(chained)
+                self._store(chained, also)
             except self.integrity_error:
                 self.tip = stored_tip(self.db)  # another writer stored these sequence numbers first
                 continue
@@ -129,27 +137,36 @@ class _Writer:
             return
         raise RuntimeError(f"the log tip kept moving: gave up after {self.ATTEMPTS} attempts")
 
-    def _store(self, chained: list[tuple[MessageLogEntry, Any]]) -> None:
+    def _store(self, chained: list[tuple[MessageLogEntry, Any]], also: Also = ()) -> None:
         rows = [self._row(e) for e, _a in chained]
         bodies = [(e.sequence, *a) for e, a in chained if isinstance(a, Bodies)]
         connection = self._connect()
         cursor = connection.cursor()
         try:
             with self.db.write_turn():
-                self._insert(cursor, rows, bodies)
+                self._insert(cursor, rows, bodies, also)
         finally:
             cursor.close()
 
-    def _insert(self, cursor: Any, rows: list[tuple[Any, ...]], bodies: list[tuple[Any, ...]]) -> None:
-        if not bodies and len(rows) <= self.insert.chunk:
+    def store_also(self, also: Also) -> None:
+        """Only the rows of `also`, in one transaction (no log record came with them)."""
+        try:
+            self._store([], also)
+        except Exception:
+            self._reset()
+            raise
+
+    def _insert(
+        self, cursor: Any, rows: list[tuple[Any, ...]], bodies: list[tuple[Any, ...]], also: Also = ()
+    ) -> None:
+        if not bodies and not also and len(rows) <= self.insert.chunk:
             cursor.execute(*self.insert.statement(rows))  # one statement: its own transaction
             return
         cursor.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
         try:
-            for start in range(0, len(rows), self.insert.chunk):
-                cursor.execute(*self.insert.statement(rows[start : start + self.insert.chunk]))
-            if bodies:
-                cursor.execute(*self.bodies.statement(bodies))
+            for insert, table_rows in ((self.insert, rows), (self.bodies, bodies), *also):
+                for start in range(0, len(table_rows), insert.chunk):
+                    cursor.execute(*insert.statement(table_rows[start : start + insert.chunk]))
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import operator
 import os
 import pickle
 import select
@@ -41,12 +42,16 @@ from typing import Any
 
 from vnegov.exchange.messagelog.records import ChainTip, MessageLogEntry, next_entry
 from vnegov.exchange.messagelog.writer import LogClosed, LogOverloaded, LogWriteFailed, WriterStats
+from vnegov.exchange.opmon import FIELDS as MONITORING_FIELDS
 
 log = logging.getLogger(__name__)
 
 _LENGTH = struct.Struct("!I")
 _START_TIMEOUT_S = 120.0  # imports and the first database connection of a fresh interpreter
 _RESTART_AFTER_S = 1.0
+_MONITORING_ROW = operator.itemgetter(*MONITORING_FIELDS)  # a monitoring record's values, in one C call
+MONITORING_FLUSH_S = 1.0  # monitoring records that came without log records wait at most this long
+MONITORING_BATCH = 200
 
 Ack = tuple[int, int, str]
 """(record id, sequence number or 0 if it failed, the record's hash or why it failed)."""
@@ -146,6 +151,8 @@ class ProcessLog:
         self._waiters: dict[int, asyncio.Future[ChainTip]] = {}
         self._next_id = 0
         self._outbox: list[tuple[int, dict[str, Any], Any]] = []
+        self._monitoring: list[tuple[Any, ...]] = []
+        self.monitoring_dropped = 0
         self._flush_scheduled = False
         self._unsent = bytearray()  # what the pipe did not take yet
         self._received = bytearray()
@@ -199,6 +206,19 @@ class ProcessLog:
             loop.call_soon(self._flush)
         return await waiter
 
+    def monitor(self, fields: dict[str, Any]) -> None:
+        """An operational monitoring record (`opmon.FIELDS`): sent with the log's records and stored
+        in their transaction (or within `MONITORING_FLUSH_S`). Never waits; dropped and counted when
+        the writer is down or too many are queued — monitoring must never hold a call back."""
+        loop = self._loop or self._attach()
+        if self._child is None or len(self._monitoring) >= self._max:
+            self.monitoring_dropped += 1
+            return
+        self._monitoring.append(_MONITORING_ROW(fields))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+
     def _attach(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()
         if self._child is not None:
@@ -208,10 +228,10 @@ class ProcessLog:
     def _flush(self) -> None:
         self._flush_scheduled = False
         child = self._child
-        if not self._outbox or child is None:
+        if not (self._outbox or self._monitoring) or child is None:
             return
-        frame = _frame(self._outbox)
-        self._outbox = []
+        frame = _frame((self._outbox, self._monitoring))
+        self._outbox, self._monitoring = [], []
         if self._unsent:  # the pipe is full: wait behind what it has not taken yet
             self._unsent += frame
             return
@@ -311,6 +331,8 @@ class ProcessLog:
             if not waiter.done():
                 waiter.set_exception(failure)
         self._outbox.clear()
+        self.monitoring_dropped += len(self._monitoring)
+        self._monitoring.clear()
         self._unsent.clear()
         self._received.clear()
         self._restart_soon()
@@ -363,8 +385,9 @@ class ProcessLog:
         os.set_blocking(child.to_child, True)
         os.set_blocking(child.from_child, True)
         with contextlib.suppress(OSError):
-            _write_all(child.to_child, bytes(self._unsent) + (_frame(self._outbox) if self._outbox else b""))
-        self._outbox, self._unsent = [], bytearray()
+            rest = _frame((self._outbox, self._monitoring)) if self._outbox or self._monitoring else b""
+            _write_all(child.to_child, bytes(self._unsent) + rest)
+        self._outbox, self._monitoring, self._unsent = [], [], bytearray()
         with contextlib.suppress(OSError):
             child.process.stdin.close()  # type: ignore[union-attr]  # end of input: the child finishes
         deadline = time.monotonic() + timeout
@@ -389,11 +412,30 @@ class ProcessLog:
         self._child = None
 
 
+class ProcessMonitoring:
+    """The gateway's operational monitoring when its log has a writer process: `OpmonWriter`'s face,
+    the records travelling with the log's (no thread of the gateway writes them)."""
+
+    def __init__(self, log: ProcessLog) -> None:
+        self._log = log
+
+    def record(self, fields: dict[str, Any]) -> None:
+        self._log.monitor(fields)
+
+    @property
+    def dropped(self) -> int:
+        return self._log.monitoring_dropped
+
+    def close(self) -> None:
+        """Nothing of its own: closing the log stores what was sent."""
+
+
 # ---------------------------------------------------------------------- the child process
 
 
-def _store(persist: Any, items: list[tuple[int, dict[str, Any], Any]]) -> list[Ack]:
-    """Chain and store one batch (after the stored tip, as `GroupCommitLog` does); each record's answer."""
+def _store(persist: Any, items: list[tuple[int, dict[str, Any], Any]], also: Any = ()) -> list[Ack]:
+    """Chain and store one batch (after the stored tip, as `GroupCommitLog` does), with the rows of
+    `also` in its transaction; each record's answer."""
     acks: list[Ack] = []
 
     def chain(tip: ChainTip) -> list[tuple[MessageLogEntry, Any]]:
@@ -411,7 +453,7 @@ def _store(persist: Any, items: list[tuple[int, dict[str, Any], Any]]) -> list[A
         return chained
 
     try:
-        persist(chain)
+        persist(chain, also)
     except Exception as exc:  # the batch is not stored: every record of it fails, the writer goes on
         log.exception("message log records were not stored", extra={"count": len(items)})
         return [(record_id, 0, f"the message log could not store it: {exc}") for record_id, _f, _a in items]
@@ -420,32 +462,52 @@ def _store(persist: Any, items: list[tuple[int, dict[str, Any], Any]]) -> list[A
 
 def _serve(source: int, sink: int) -> None:
     from vnegov.exchange import logstore
-    from vnegov.kernel.db import Database
+    from vnegov.exchange.models import OpmonRecord
+    from vnegov.kernel.db import Database, MultiRowInsert
 
     buffer = bytearray()
     url = _read_frame(source, _START_TIMEOUT_S)
     try:
         db = Database(url)
-        writer = logstore.persister(db)
-        tip = logstore.stored_tip(db)
+        writer = logstore._Writer(db)
+        monitoring_insert = MultiRowInsert(db, OpmonRecord.__tablename__, MONITORING_FIELDS)
     except Exception as exc:
         _write_all(sink, _frame(("error", f"{exc.__class__.__name__}: {exc}")))
         raise
-    _write_all(sink, _frame(("ready", tip.sequence, tip.hash)))
+    _write_all(sink, _frame(("ready", writer.tip.sequence, writer.tip.hash)))
+    monitoring: list[tuple[Any, ...]] = []
+    since = 0.0  # when the oldest monitoring record waiting arrived
     ended = False
     while not ended:
-        chunk = os.read(source, 1 << 20)  # waits for the gateway
-        ended = not chunk
-        buffer += chunk
-        while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
-            more = os.read(source, 1 << 20)
-            ended = not more
-            buffer += more
-        items = [item for frame in _frames(buffer) for item in frame]
+        wait = None if not monitoring else max(0.0, since + MONITORING_FLUSH_S - time.monotonic())
+        if select.select([source], [], [], wait)[0]:  # waits for the gateway
+            chunk = os.read(source, 1 << 20)
+            ended = not chunk
+            buffer += chunk
+            while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
+                more = os.read(source, 1 << 20)
+                ended = not more
+                buffer += more
+        items = []
+        for records, rows in _frames(buffer):
+            items += records
+            if rows and not monitoring:
+                since = time.monotonic()
+            monitoring += rows
+        also = [(monitoring_insert, monitoring)] if monitoring else []
         if items:
             started = time.perf_counter()
-            acks = _store(writer, items)
+            acks = _store(writer.persist, items, also)
             _write_all(sink, _frame((time.perf_counter() - started, acks)))
+            monitoring = []  # stored with the batch, or lost with it (its failure is logged)
+        elif monitoring and (
+            ended or len(monitoring) >= MONITORING_BATCH or time.monotonic() - since >= MONITORING_FLUSH_S
+        ):
+            try:
+                writer.store_also(also)
+            except Exception:
+                log.exception("operational monitoring records were lost", extra={"count": len(monitoring)})
+            monitoring = []
     db.dispose()
 
 

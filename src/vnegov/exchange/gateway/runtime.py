@@ -36,7 +36,7 @@ from vnegov.exchange.gateway.tls import PeerCheck, client_context, provider_cont
 from vnegov.exchange.gateway.tokens import TokenAuthority
 from vnegov.exchange.gateway.upstream import Upstream
 from vnegov.exchange.identifiers import parse_client
-from vnegov.exchange.logwriter import ProcessLog
+from vnegov.exchange.logwriter import ProcessLog, ProcessMonitoring
 from vnegov.exchange.messagelog import GroupCommitLog
 from vnegov.exchange.opmon import OpmonWriter
 from vnegov.exchange.service import REGISTRY_CHANGED
@@ -92,7 +92,7 @@ class Gateway:
         db.on_commit(self._on_commit)
         self.log: GroupCommitLog | ProcessLog | None = None
         self.events: SecurityEvents | None = None
-        self.opmon: OpmonWriter | None = None
+        self.opmon: OpmonWriter | ProcessMonitoring | None = None
         self._seal_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._oldest_unsealed: float | None = None  # monotonic time of the oldest record not yet sealed
@@ -108,10 +108,11 @@ class Gateway:
             if self.log is None:
                 sys.setswitchinterval(SWITCH_INTERVAL)
                 self.events = SecurityEvents(self.db)
-                self.opmon = OpmonWriter(self.db)
                 if self.config.log_writer == "process":
                     self.log = ProcessLog(self.db.url)
+                    self.opmon = ProcessMonitoring(self.log)
                 else:
+                    self.opmon = OpmonWriter(self.db)
                     self.log = logstore.open_log(self.db)
 
     async def ensure_started(self) -> None:
