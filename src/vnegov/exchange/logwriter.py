@@ -50,8 +50,7 @@ _LENGTH = struct.Struct("!I")
 _START_TIMEOUT_S = 120.0  # imports and the first database connection of a fresh interpreter
 _RESTART_AFTER_S = 1.0
 _MONITORING_ROW = operator.itemgetter(*MONITORING_FIELDS)  # a monitoring record's values, in one C call
-MONITORING_FLUSH_S = 1.0  # monitoring records that came without log records wait at most this long
-MONITORING_BATCH = 200
+MONITORING_FLUSH_S = 1.0  # monitoring records wait for log records to travel with at most this long
 
 Ack = tuple[int, int, str]
 """(record id, sequence number or 0 if it failed, the record's hash or why it failed)."""
@@ -152,6 +151,7 @@ class ProcessLog:
         self._next_id = 0
         self._outbox: list[tuple[int, dict[str, Any], Any]] = []
         self._monitoring: list[tuple[Any, ...]] = []
+        self._monitoring_timer: asyncio.TimerHandle | None = None
         self.monitoring_dropped = 0
         self._flush_scheduled = False
         self._unsent = bytearray()  # what the pipe did not take yet
@@ -207,17 +207,22 @@ class ProcessLog:
         return await waiter
 
     def monitor(self, fields: dict[str, Any]) -> None:
-        """An operational monitoring record (`opmon.FIELDS`): sent with the log's records and stored
-        in their transaction (or within `MONITORING_FLUSH_S`). Never waits; dropped and counted when
-        the writer is down or too many are queued — monitoring must never hold a call back."""
+        """An operational monitoring record (`opmon.FIELDS`): sent with the next log records and
+        stored in their transaction, or on its own after `MONITORING_FLUSH_S` (a write to the pipe
+        wakes the writer: it costs the loop more than the record). Never waits; dropped and counted
+        when the writer is down or too many are queued — monitoring must never hold a call back."""
         loop = self._loop or self._attach()
         if self._child is None or len(self._monitoring) >= self._max:
             self.monitoring_dropped += 1
             return
         self._monitoring.append(_MONITORING_ROW(fields))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
+        if self._monitoring_timer is None:
+            self._monitoring_timer = loop.call_later(MONITORING_FLUSH_S, self._send_monitoring)
+
+    def _send_monitoring(self) -> None:
+        self._monitoring_timer = None
+        if self._monitoring and not self._flush_scheduled:
+            self._flush()
 
     def _attach(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()
@@ -376,6 +381,8 @@ class ProcessLog:
         if self._closed:
             return
         self._closed = True
+        if self._monitoring_timer is not None:
+            self._monitoring_timer.cancel()
         child = self._child
         if child is None:
             return
@@ -475,39 +482,30 @@ def _serve(source: int, sink: int) -> None:
         _write_all(sink, _frame(("error", f"{exc.__class__.__name__}: {exc}")))
         raise
     _write_all(sink, _frame(("ready", writer.tip.sequence, writer.tip.hash)))
-    monitoring: list[tuple[Any, ...]] = []
-    since = 0.0  # when the oldest monitoring record waiting arrived
     ended = False
     while not ended:
-        wait = None if not monitoring else max(0.0, since + MONITORING_FLUSH_S - time.monotonic())
-        if select.select([source], [], [], wait)[0]:  # waits for the gateway
-            chunk = os.read(source, 1 << 20)
-            ended = not chunk
-            buffer += chunk
-            while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
-                more = os.read(source, 1 << 20)
-                ended = not more
-                buffer += more
-        items = []
+        chunk = os.read(source, 1 << 20)  # waits for the gateway
+        ended = not chunk
+        buffer += chunk
+        while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
+            more = os.read(source, 1 << 20)
+            ended = not more
+            buffer += more
+        items: list[tuple[int, dict[str, Any], Any]] = []
+        monitoring: list[tuple[Any, ...]] = []
         for records, rows in _frames(buffer):
             items += records
-            if rows and not monitoring:
-                since = time.monotonic()
             monitoring += rows
         also = [(monitoring_insert, monitoring)] if monitoring else []
         if items:
             started = time.perf_counter()
-            acks = _store(writer.persist, items, also)
+            acks = _store(writer.persist, items, also)  # monitoring stored with them, or lost with them
             _write_all(sink, _frame((time.perf_counter() - started, acks)))
-            monitoring = []  # stored with the batch, or lost with it (its failure is logged)
-        elif monitoring and (
-            ended or len(monitoring) >= MONITORING_BATCH or time.monotonic() - since >= MONITORING_FLUSH_S
-        ):
+        elif monitoring:  # on their own: the gateway held them for a while already
             try:
                 writer.store_also(also)
             except Exception:
                 log.exception("operational monitoring records were lost", extra={"count": len(monitoring)})
-            monitoring = []
     db.dispose()
 
 
