@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 _LENGTH = struct.Struct("!I")
 _START_TIMEOUT_S = 120.0  # imports and the first database connection of a fresh interpreter
 _RESTART_AFTER_S = 1.0
+_AHEAD = 2  # batches at the writer at once: one being stored, the next waiting in the pipe
 _MONITORING_ROW = operator.itemgetter(*MONITORING_FIELDS)  # a monitoring record's values, in one C call
 MONITORING_FLUSH_S = 1.0  # monitoring records wait for log records to travel with at most this long
 
@@ -154,6 +155,7 @@ class ProcessLog:
         self._monitoring_timer: asyncio.TimerHandle | None = None
         self.monitoring_dropped = 0
         self._flush_scheduled = False
+        self._at_writer = 0  # frames sent and not yet answered: at most `_AHEAD` (see `_flush`)
         self._unsent = bytearray()  # what the pipe did not take yet
         self._received = bytearray()
         self._closed = False
@@ -201,7 +203,7 @@ class ProcessLog:
         waiter: asyncio.Future[ChainTip] = loop.create_future()
         self._waiters[record_id] = waiter
         self._outbox.append((record_id, fields, attachment))
-        if not self._flush_scheduled:  # the records of this loop turn go down the pipe together
+        if not self._flush_scheduled and self._at_writer < _AHEAD:  # this loop turn's records go together
             self._flush_scheduled = True
             loop.call_soon(self._flush)
         return await waiter
@@ -231,12 +233,18 @@ class ProcessLog:
         return self._loop
 
     def _flush(self) -> None:
+        """Send what has queued, unless the writer has `_AHEAD` batches already (one being stored,
+        the next in the pipe): then it goes when one is answered, with everything that came
+        meanwhile. The writer never waits for the gateway between batches, and is not woken for
+        every loop turn's one or two records (when the cores were busy that cost more than it saved:
+        one hop 4,320 against 4,020 calls/s in alternating runs)."""
         self._flush_scheduled = False
         child = self._child
-        if not (self._outbox or self._monitoring) or child is None:
+        if not (self._outbox or self._monitoring) or child is None or self._at_writer >= _AHEAD:
             return
         frame = _frame((self._outbox, self._monitoring))
         self._outbox, self._monitoring = [], []
+        self._at_writer += 1
         if self._unsent:  # the pipe is full: wait behind what it has not taken yet
             self._unsent += frame
             return
@@ -283,8 +291,11 @@ class ProcessLog:
             self._lost("it exited" if code is None else f"it exited with code {code}")
             return
         self._received += chunk
-        for seconds, acks in _frames(self._received):
+        for frames, seconds, acks in _frames(self._received):
+            self._at_writer -= frames
             self._settle(seconds, acks)
+        if self._outbox or (self._monitoring and self._monitoring_timer is None):
+            self._flush()  # what queued while the writer was busy
 
     def _settle(self, seconds: float, acks: list[Ack]) -> None:
         waiters = self._waiters
@@ -336,6 +347,7 @@ class ProcessLog:
             if not waiter.done():
                 waiter.set_exception(failure)
         self._outbox.clear()
+        self._at_writer = 0
         self.monitoring_dropped += len(self._monitoring)
         self._monitoring.clear()
         self._unsent.clear()
@@ -405,7 +417,7 @@ class ProcessLog:
             if not chunk:
                 break
             self._received += chunk
-            for seconds, acks in _frames(self._received):
+            for _frames_done, seconds, acks in _frames(self._received):
                 self._settle(seconds, acks)
         for waiter in self._waiters.values():
             if not waiter.done():
@@ -491,21 +503,25 @@ def _serve(source: int, sink: int) -> None:
             more = os.read(source, 1 << 20)
             ended = not more
             buffer += more
+        frames = _frames(buffer)
+        if not frames:
+            continue
         items: list[tuple[int, dict[str, Any], Any]] = []
         monitoring: list[tuple[Any, ...]] = []
-        for records, rows in _frames(buffer):
+        for records, rows in frames:
             items += records
             monitoring += rows
         also = [(monitoring_insert, monitoring)] if monitoring else []
+        started = time.perf_counter()
+        acks: list[Ack] = []
         if items:
-            started = time.perf_counter()
             acks = _store(writer.persist, items, also)  # monitoring stored with them, or lost with them
-            _write_all(sink, _frame((time.perf_counter() - started, acks)))
-        elif monitoring:  # on their own: the gateway held them for a while already
+        else:  # monitoring on its own: the gateway held it for a while already
             try:
                 writer.store_also(also)
             except Exception:
                 log.exception("operational monitoring records were lost", extra={"count": len(monitoring)})
+        _write_all(sink, _frame((len(frames), time.perf_counter() - started, acks)))
     db.dispose()
 
 
