@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 _LENGTH = struct.Struct("!I")
 _START_TIMEOUT_S = 120.0  # imports and the first database connection of a fresh interpreter
 _RESTART_AFTER_S = 1.0
+# Reads of at most 64 KiB: a 1 MiB read had the allocator map, shrink and unmap a buffer every time
+# (three system calls per read on the event loop); a reader that finds more is called again.
+_READ = 64 * 1024
 _AHEAD = 2  # batches at the writer at once: one being stored, the next waiting in the pipe
 _MONITORING_ROW = operator.itemgetter(*MONITORING_FIELDS)  # a monitoring record's values, in one C call
 MONITORING_FLUSH_S = 1.0  # monitoring records wait for log records to travel with at most this long
@@ -280,7 +283,7 @@ class ProcessLog:
         if child is None:
             return
         try:
-            chunk = os.read(child.from_child, 1 << 20)
+            chunk = os.read(child.from_child, _READ)
         except BlockingIOError:
             return
         except OSError as exc:
@@ -413,7 +416,7 @@ class ProcessLog:
         while self._waiters and time.monotonic() < deadline:
             if not select.select([child.from_child], [], [], deadline - time.monotonic())[0]:
                 break
-            chunk = os.read(child.from_child, 1 << 20)
+            chunk = os.read(child.from_child, _READ)
             if not chunk:
                 break
             self._received += chunk
@@ -496,11 +499,11 @@ def _serve(source: int, sink: int) -> None:
     _write_all(sink, _frame(("ready", writer.tip.sequence, writer.tip.hash)))
     ended = False
     while not ended:
-        chunk = os.read(source, 1 << 20)  # waits for the gateway
+        chunk = os.read(source, _READ)  # waits for the gateway
         ended = not chunk
         buffer += chunk
         while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
-            more = os.read(source, 1 << 20)
+            more = os.read(source, _READ)
             ended = not more
             buffer += more
         frames = _frames(buffer)

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from vnegov.kernel.loops import running_loop
+
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
@@ -137,7 +139,7 @@ class _Connection(asyncio.Protocol):
 
     async def request(self, head: bytes, body: bytes, head_only: bool, deadline: float | None) -> Response:
         assert self.transport is not None
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
         self._done = loop.create_future()
         # A timer on the loop's clock, not `asyncio.timeout`: a third of the cost, on every call.
         timer = None if deadline is None else loop.call_at(deadline, self._time_out)
@@ -237,7 +239,7 @@ class HttpClient:
         """Send one request and read its answer; `TimedOut` after `timeout` seconds in all."""
         origin, target = _split(url)
         head = _head(method, target, origin, headers, body)
-        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        deadline = None if timeout is None else running_loop().time() + timeout
         for attempt in (1, 2):
             connection = self._idle(origin)
             if connection is None:  # connect, or wait for a free slot: within the same time
@@ -292,7 +294,7 @@ class HttpClient:
             return connection
         while self._open >= self.limit:
             if not self._evict_idle():
-                waiter = asyncio.get_running_loop().create_future()
+                waiter = running_loop().create_future()
                 self._waiters.append(waiter)
                 try:
                     await waiter
@@ -318,7 +320,7 @@ class HttpClient:
         context: ssl.SSLContext | None = None
         if scheme == "https":
             context = self.ssl_context or ssl.create_default_context()
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
         try:
             _transport, connection = await loop.create_connection(
                 lambda: _Connection(origin, self.max_response_bytes),

@@ -23,6 +23,7 @@ from vnegov.exchange.gateway.httpclient import (
     TimedOut,
     TooLarge,
 )
+from vnegov.kernel.loops import running_loop
 
 HOP_BY_HOP = frozenset(
     {
@@ -83,7 +84,7 @@ class Upstream:
         self._clients: dict[asyncio.AbstractEventLoop, HttpClient] = {}
 
     def _client(self) -> HttpClient:
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
         client = self._clients.get(loop)
         if client is None:
             client = self._clients[loop] = HttpClient(
@@ -94,7 +95,7 @@ class Upstream:
         return client
 
     async def close(self) -> None:
-        client = self._clients.pop(asyncio.get_running_loop(), None)
+        client = self._clients.pop(running_loop(), None)
         if client is not None:
             await client.close()
 

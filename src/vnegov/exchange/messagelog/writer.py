@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vnegov.exchange.messagelog.records import GENESIS, ChainTip, MessageLogEntry, next_entry
+from vnegov.kernel.loops import running_loop
 
 Chain = Callable[[ChainTip], list[tuple[MessageLogEntry, Any]]]
 """Given the stored tip, chain the batch's records after it: (entry, attachment) pairs."""
@@ -168,7 +169,7 @@ class GroupCommitLog:
         A whole batch's waiters on one event loop are woken by one cross-thread call, not one each.
         Never blocks: a full queue raises `LogOverloaded` at once (the caller refuses the call).
         """
-        loop = asyncio.get_running_loop()
+        loop = running_loop()
         waiter: asyncio.Future[MessageLogEntry] = loop.create_future()
         with self._state:
             if self._closed:
