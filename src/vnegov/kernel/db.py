@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -298,7 +299,7 @@ class MultiRowInsert:
         """One statement for at most `chunk` rows, for a driver cursor: (SQL, flat parameters)."""
         if len(rows) > self.chunk:
             raise ValueError(f"at most {self.chunk} rows per statement")
-        return self.head + ", ".join([self.row] * len(rows)), tuple(value for row in rows for value in row)
+        return self.head + ", ".join([self.row] * len(rows)), tuple(chain.from_iterable(rows))
 
     def execute(self, connection: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         for start in range(0, len(rows), self.chunk):

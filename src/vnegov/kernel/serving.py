@@ -435,10 +435,10 @@ def answer_head(
     joins the names, where any separator is refused anyway). Also what the app said of the framing:
     the Content-Length (None if none), the Transfer-Encoding (lower-cased, None if none), and whether
     it gave a Connection header, `close` or not."""
-    if HEADER_RE.search(b"".join(n for n, _v in headers)) or HEADER_VALUE_RE.search(
-        b"\t".join(v for _n, v in headers)
-    ):
-        raise RuntimeError("Invalid HTTP header name or value.")
+    if headers:
+        names, values = zip(*headers, strict=True)  # one C call, where two generators took 24 steps
+        if HEADER_RE.search(b"".join(names)) or HEADER_VALUE_RE.search(b"\t".join(values)):
+            raise RuntimeError("Invalid HTTP header name or value.")
     lines = [STATUS_LINE[status]]
     length: int | None = None
     encoding: bytes | None = None

@@ -46,7 +46,7 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
 async def respond(
     send: Send, status: int, body: bytes, headers: Iterable[tuple[str, str]], content_type: str | None = None
 ) -> None:
-    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]  # the server lower-cases names
     if content_type is not None:
         raw.append((b"content-type", content_type.encode("latin-1")))
     raw.append((b"content-length", str(len(body)).encode()))

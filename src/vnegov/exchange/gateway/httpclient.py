@@ -30,6 +30,7 @@ import httptools
 from vnegov.kernel.loops import running_loop
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 class ConnectFailed(Exception):
@@ -63,9 +64,10 @@ Origin = tuple[str, str, int]  # scheme, host, port
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection, one request at a time."""
 
-    def __init__(self, origin: Origin, max_bytes: int) -> None:
+    def __init__(self, origin: Origin, max_bytes: int, drop: frozenset[str] = frozenset()) -> None:
         self.origin = origin
         self.max_bytes = max_bytes
+        self.drop = drop  # header names the caller never wants to see (lower case)
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.open = False
@@ -81,7 +83,7 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._received = False  # any byte of the current answer
         self._headers_done = False
-        self._framed = True  # Content-Length or chunked (else: the body ends with the connection)
+        self._framed = False  # Content-Length or chunked seen (else: the body ends with the connection)
 
     # asyncio.Protocol
 
@@ -114,12 +116,14 @@ class _Connection(asyncio.Protocol):
     # llhttp callbacks
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+        key = name.decode("latin-1").lower()
+        if key in _FRAMING:
+            self._framed = True
+        if key not in self.drop:
+            self._headers.append((key, value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
-        names = {k for k, _v in self._headers}
-        self._framed = "content-length" in names or "transfer-encoding" in names
         status = self.parser.get_status_code()
         if self._head or status in (204, 304):  # no body follows, whatever the headers say
             self._complete(reusable=False)
@@ -209,7 +213,10 @@ class _Pool:
 
 
 class HttpClient:
-    """Pooled HTTP/1.1 client for one event loop: at most `connections` open at once, in all."""
+    """Pooled HTTP/1.1 client for one event loop: at most `connections` open at once, in all.
+
+    Answers carry their headers but those named in `drop_headers` (lower case): a proxy's hop-by-hop
+    headers are never read into a list only to be filtered out of it again."""
 
     def __init__(
         self,
@@ -218,8 +225,10 @@ class HttpClient:
         ssl_context: ssl.SSLContext | None = None,
         max_response_bytes: int = 64 * 1024 * 1024,
         idle_seconds: float = 4.0,
+        drop_headers: frozenset[str] = frozenset(),
     ) -> None:
         self.limit = connections
+        self.drop_headers = drop_headers
         self.ssl_context = ssl_context
         self.max_response_bytes = max_response_bytes
         self.idle_seconds = idle_seconds
@@ -323,7 +332,7 @@ class HttpClient:
         loop = running_loop()
         try:
             _transport, connection = await loop.create_connection(
-                lambda: _Connection(origin, self.max_response_bytes),
+                lambda: _Connection(origin, self.max_response_bytes, self.drop_headers),
                 host,
                 port,
                 ssl=context,
@@ -364,8 +373,10 @@ class HttpClient:
                 return
 
 
+@functools.lru_cache(maxsize=1024)
 def _split(url: str) -> tuple[Origin, str]:
-    """The origin and request target of `url` (its fragment dropped)."""
+    """The origin and request target of `url` (its fragment dropped); remembered, as a gateway calls
+    the same few services' addresses over and over (a refusal is not remembered)."""
     scheme, sep, rest = url.partition("://")
     cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     if not sep:

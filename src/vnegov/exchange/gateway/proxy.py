@@ -10,7 +10,7 @@ monitoring). Every refusal is a security event in the outbox before its answer g
 from __future__ import annotations
 
 import asyncio
-import base64
+import binascii
 import hashlib
 import itertools
 import os
@@ -437,7 +437,7 @@ class Call:
         if failure is not None:
             await self._send_error(failure, out_body)
             return
-        request_hash = base64.b64encode(hashlib.sha512(body).digest()).decode()
+        request_hash = binascii.b2a_base64(hashlib.sha512(body).digest(), newline=False).decode()
         headers = [(k, v) for k, v in out_headers if not k.startswith("x-road-")]  # hop-by-hop: dropped
         self.service = logged_service
         headers += [*self._xroad_headers(), ("X-Road-Request-Hash", request_hash)]

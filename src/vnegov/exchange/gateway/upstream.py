@@ -91,6 +91,7 @@ class Upstream:
                 connections=self.connections,
                 ssl_context=self.ssl_context,
                 max_response_bytes=self.max_response_bytes,
+                drop_headers=HOP_BY_HOP,
             )
         return client
 
@@ -131,8 +132,7 @@ class Upstream:
             raise UpstreamUnreachable(f"cannot reach the provider: {exc}") from exc
         except ResponseFailed as exc:
             raise UpstreamUnreachable(f"the provider's answer was unusable: {exc}") from exc
-        kept = [(k, v) for k, v in answer.headers if k not in HOP_BY_HOP]  # names come lower-cased
-        return Response(answer.status, kept, answer.body)
+        return answer  # without the hop-by-hop headers (`drop_headers`); names in lower case
 
     def _extensions(self) -> dict[str, str]:
         extensions = {}
