@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +20,12 @@ from tests.exchange.test_messagelog import fields
 from vnegov import migrate
 from vnegov.exchange import logstore
 from vnegov.exchange.messagelog import ProblemCode
+from vnegov.exchange.messagelog.records import ChainTip, MessageLogEntry, next_entry
+from vnegov.exchange.models import LogBody, LogRecord, OpmonRecord
+from vnegov.exchange.opmon import FIELDS as OPMON_FIELDS
 from vnegov.kernel import audit
 from vnegov.kernel.context import Principal
-from vnegov.kernel.db import Database
+from vnegov.kernel.db import Database, MultiRowInsert
 from vnegov.kernel.models import AuditLogEntry
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
@@ -213,3 +218,97 @@ def test_the_writer_connection_never_returns_to_the_pool(log_db) -> None:  # typ
         with db.read() as session:
             left = session.scalar(sa.select(sa.func.count()).where(AuditLogEntry.action == marker))
         assert left == 0, f"a pooled connection committed on its own (attempt {attempt})"
+
+
+def _monitoring_rows(db: Database, first: int, count: int) -> tuple[MultiRowInsert, list[tuple[Any, ...]]]:
+    """Monitoring rows (`opmon.FIELDS` order) as a writer process stores them with a log batch."""
+    row = operator.itemgetter(*OPMON_FIELDS)
+    rows = [row({**_opmon_fields(), "message_id": f"opmon-{i}"}) for i in range(first, first + count)]
+    return MultiRowInsert(db, OpmonRecord.__tablename__, OPMON_FIELDS), rows
+
+
+def _opmon_fields() -> dict[str, Any]:
+    return {
+        "monitoring_data_ts": 1_790_000_000,
+        "security_server_type": "Producer",
+        "gateway_id": "VN/GOV/G22/NDXP",
+        "request_in_ts": 1_790_000_000_000,
+        "request_out_ts": 1_790_000_000_001,
+        "response_in_ts": 1_790_000_000_002,
+        "response_out_ts": 1_790_000_000_003,
+        "client": "VN/GOV/G12/DVC",
+        "service": "VN/GOV/G01/DANCU/verify",
+        "message_user_id": "",
+        "message_issue": "",
+        "message_protocol_version": "r1",
+        "rest_method": "POST",
+        "rest_path": "/r1/VN/GOV/G01/DANCU/verify",
+        "request_size": 20,
+        "response_size": 14,
+        "status_code": 200,
+        "succeeded": True,
+        "fault_code": "",
+        "fault_string": "",
+        "service_type": "REST",
+    }
+
+
+def _chain_of(items: list[tuple[dict[str, Any], Any]]) -> Any:
+    def chain(tip: ChainTip) -> list[tuple[MessageLogEntry, Any]]:
+        out = []
+        for item_fields, attachment in items:
+            entry = next_entry(tip, **item_fields)
+            out.append((entry, attachment))
+            tip = entry.tip
+        return out
+
+    return chain
+
+
+def _counts(db: Database) -> tuple[int, int, int]:
+    with db.read() as session:
+        return (
+            session.scalar(sa.select(sa.func.count()).select_from(LogRecord)) or 0,
+            session.scalar(sa.select(sa.func.count()).select_from(LogBody)) or 0,
+            session.scalar(sa.select(sa.func.count()).select_from(OpmonRecord)) or 0,
+        )
+
+
+def test_a_batch_stores_its_records_bodies_and_monitoring_rows_together(log_db) -> None:  # type: ignore[no-untyped-def]
+    """One statement on PostgreSQL (data-modifying CTEs), one transaction on SQLite."""
+    db, _url, ctx = log_db
+    writer = logstore._Writer(db)
+    bodies = logstore.Bodies(b'{"cccd":"1"}', b'{"valid":true}', "application/json", "application/json")
+    items = [(fields(i), bodies if i % 2 else None) for i in range(10)]
+    writer.persist(_chain_of(items), [_monitoring_rows(db, 0, 7)])
+    assert _counts(db) == (10, 5, 7)
+    assert writer.tip.sequence == 10
+    report = logstore.verify(db, ctx)
+    assert report.ok and report.entries == 10, report.lines()
+
+
+def test_a_batch_larger_than_one_statement_is_one_transaction(log_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db, _url, ctx = log_db
+    monkeypatch.setattr(MultiRowInsert, "MAX_PARAMETERS", 100)  # 6 log records a statement
+    writer = logstore._Writer(db)
+    writer.persist(_chain_of([(fields(i), None) for i in range(40)]), [_monitoring_rows(db, 0, 9)])
+    assert _counts(db) == (40, 0, 9)
+    report = logstore.verify(db, ctx)
+    assert report.ok and report.entries == 40, report.lines()
+
+
+def test_a_batch_that_lost_the_race_leaves_no_monitoring_row_behind(log_db) -> None:  # type: ignore[no-untyped-def]
+    """Another process's writer stored these sequence numbers first: the batch fails whole (its
+    monitoring rows too), is chained again after the stored tip, and every row is stored once."""
+    db, url, ctx = log_db
+    other = Database(url)
+    try:
+        late = logstore._Writer(db)  # its tip is 0, and stays so while the other writes
+        logstore._Writer(other).persist(_chain_of([(fields(i), None) for i in range(3)]))
+        late.persist(_chain_of([(fields(i), None) for i in range(3, 6)]), [_monitoring_rows(db, 0, 4)])
+        assert _counts(db) == (6, 0, 4)
+        assert late.tip.sequence == 6
+        report = logstore.verify(db, ctx)
+        assert report.ok and report.entries == 6, report.lines()
+    finally:
+        other.dispose()

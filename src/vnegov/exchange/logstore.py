@@ -45,7 +45,7 @@ from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
-from vnegov.kernel.db import Database, MultiRowInsert
+from vnegov.kernel.db import Database, MultiRowInsert, combined_insert
 from vnegov.kernel.errors import NotFound
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
@@ -141,7 +141,7 @@ class _Writer:
         rows = [self._row(e) for e, _a in chained]
         bodies = [(e.sequence, *a) for e, a in chained if isinstance(a, Bodies)]
         connection = self._connect()
-        cursor = connection.cursor()
+        cursor = connection.cursor() if self.sqlite else _raw_cursor(connection)
         try:
             with self.db.write_turn():
                 self._insert(cursor, rows, bodies, also)
@@ -159,14 +159,21 @@ class _Writer:
     def _insert(
         self, cursor: Any, rows: list[tuple[Any, ...]], bodies: list[tuple[Any, ...]], also: Also = ()
     ) -> None:
-        if not bodies and not also and len(rows) <= self.insert.chunk:
+        parts = ((self.insert, rows), (self.bodies, bodies), *also)
+        if self.sqlite and not bodies and not also and len(rows) <= self.insert.chunk:
             cursor.execute(*self.insert.statement(rows))  # one statement: its own transaction
             return
+        if not self.sqlite:
+            combined = combined_insert(parts)
+            if combined is not None:
+                cursor.execute(*combined)  # every table's rows in one statement: its own transaction
+                return
         cursor.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
         try:
-            for insert, table_rows in ((self.insert, rows), (self.bodies, bodies), *also):
+            for insert, table_rows in parts:
                 for start in range(0, len(table_rows), insert.chunk):
-                    cursor.execute(*insert.statement(table_rows[start : start + insert.chunk]))
+                    chunk = table_rows[start : start + insert.chunk]
+                    cursor.execute(*(insert.statement(chunk) if self.sqlite else insert.numbered(chunk)))
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
@@ -178,6 +185,13 @@ class _Writer:
             with contextlib.suppress(Exception):
                 self.connection.invalidate()
             self.connection = None
+
+
+def _raw_cursor(connection: Any) -> Any:
+    """A psycopg cursor that sends statements as they are written (`MultiRowInsert.numbered`)."""
+    import psycopg  # only where the log is on PostgreSQL
+
+    return psycopg.RawCursor(connection.dbapi_connection)  # detached from the pool: no driver_connection
 
 
 _BODY_FIELDS = ("sequence", "request_body", "response_body", "request_content_type", "response_content_type")
