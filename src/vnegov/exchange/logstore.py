@@ -45,7 +45,7 @@ from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
-from vnegov.kernel.db import Database, MultiRowInsert, combined_insert
+from vnegov.kernel.db import Database, MultiRowInsert, combined_insert, native_postgres, raw_cursor
 from vnegov.kernel.errors import NotFound
 from vnegov.signing import service as signing
 from vnegov.signing.context import SigningContext
@@ -86,6 +86,8 @@ class _Writer:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.sqlite = db.dialect == "sqlite"
+        # PostgreSQL through psycopg (the driver vnegov installs): one statement a batch, sent as is.
+        self.native = native_postgres(db.engine.dialect)
         self.insert = MultiRowInsert(db, LogRecord.__tablename__, _FIELDS)
         self.bodies = MultiRowInsert(db, LogBody.__tablename__, _BODY_FIELDS)
         self.tip = stored_tip(db)
@@ -141,7 +143,8 @@ class _Writer:
         rows = [self._row(e) for e, _a in chained]
         bodies = [(e.sequence, *a) for e, a in chained if isinstance(a, Bodies)]
         connection = self._connect()
-        cursor = connection.cursor() if self.sqlite else _raw_cursor(connection)
+        # (detached from the pool, the connection has no driver_connection; dbapi_connection is it)
+        cursor = raw_cursor(connection.dbapi_connection, self.db.engine.dialect) or connection.cursor()
         try:
             with self.db.write_turn():
                 self._insert(cursor, rows, bodies, also)
@@ -160,10 +163,10 @@ class _Writer:
         self, cursor: Any, rows: list[tuple[Any, ...]], bodies: list[tuple[Any, ...]], also: Also = ()
     ) -> None:
         parts = ((self.insert, rows), (self.bodies, bodies), *also)
-        if self.sqlite and not bodies and not also and len(rows) <= self.insert.chunk:
+        if not self.native and not bodies and not also and len(rows) <= self.insert.chunk:
             cursor.execute(*self.insert.statement(rows))  # one statement: its own transaction
             return
-        if not self.sqlite:
+        if self.native:
             combined = combined_insert(parts)
             if combined is not None:
                 cursor.execute(*combined)  # every table's rows in one statement: its own transaction
@@ -173,7 +176,7 @@ class _Writer:
             for insert, table_rows in parts:
                 for start in range(0, len(table_rows), insert.chunk):
                     chunk = table_rows[start : start + insert.chunk]
-                    cursor.execute(*(insert.statement(chunk) if self.sqlite else insert.numbered(chunk)))
+                    cursor.execute(*(insert.numbered(chunk) if self.native else insert.statement(chunk)))
             cursor.execute("COMMIT")
         except BaseException:
             cursor.execute("ROLLBACK")
@@ -185,13 +188,6 @@ class _Writer:
             with contextlib.suppress(Exception):
                 self.connection.invalidate()
             self.connection = None
-
-
-def _raw_cursor(connection: Any) -> Any:
-    """A psycopg cursor that sends statements as they are written (`MultiRowInsert.numbered`)."""
-    import psycopg  # only where the log is on PostgreSQL
-
-    return psycopg.RawCursor(connection.dbapi_connection)  # detached from the pool: no driver_connection
 
 
 _BODY_FIELDS = ("sequence", "request_body", "response_body", "request_content_type", "response_content_type")

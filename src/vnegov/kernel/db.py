@@ -313,8 +313,29 @@ class MultiRowInsert:
         return self.head + _numbered_rows(self.width, len(rows), first), tuple(chain.from_iterable(rows))
 
     def execute(self, connection: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
+        """All of `rows`, in as few statements as fit, in `connection`'s transaction."""
+        native = raw_cursor(connection.connection.dbapi_connection, connection.dialect)
         for start in range(0, len(rows), self.chunk):
-            connection.exec_driver_sql(*self.statement(rows[start : start + self.chunk]))
+            chunk = rows[start : start + self.chunk]
+            if native is not None:
+                native.execute(*self.numbered(chunk))
+            else:
+                connection.exec_driver_sql(*self.statement(chunk))
+
+
+def native_postgres(dialect: sa.Dialect) -> bool:
+    """PostgreSQL through psycopg (the driver vnegov installs), which `raw_cursor` needs."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def raw_cursor(dbapi_connection: Any, dialect: sa.Dialect) -> Any | None:
+    """A psycopg cursor that sends statements as written, for `MultiRowInsert.numbered`; None unless
+    the database is PostgreSQL through psycopg (the driver vnegov installs)."""
+    if not native_postgres(dialect):
+        return None
+    import psycopg  # only where PostgreSQL is used
+
+    return psycopg.RawCursor(dbapi_connection)
 
 
 @functools.lru_cache(maxsize=4096)
