@@ -3,9 +3,11 @@ write lands, none meets "database is locked", and the turn comes back however a 
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from vnegov.kernel.db import Database
+from vnegov.kernel.db import Database, WriteTurn
 
 
 @pytest.fixture
@@ -108,3 +110,19 @@ def test_processes_take_turns_and_a_dead_holder_gives_its_turn_back(sqlite_db: D
     assert _free(sqlite_db)
     with sqlite_db.read() as session:
         assert session.scalar(sa.text("SELECT count(*) FROM note")) == 2  # the killed one's was undone
+
+
+def test_a_forked_child_waits_for_its_parents_turn(tmp_path: Path) -> None:
+    """The child opens the turn file again: a descriptor inherited across fork shares its lock with
+    the parent, so the child would have taken a turn the parent holds."""
+    turn = WriteTurn(str(tmp_path / "forked.db"))
+    assert turn.acquire()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            turn._lock = threading.Lock()  # the parent's thread lock comes along held: only the file counts
+            os._exit(0 if not turn.acquire(blocking=False) else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        turn.release()

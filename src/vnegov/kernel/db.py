@@ -162,7 +162,7 @@ class WriteTurn:
         self._lock = threading.Lock()
         self._path = f"{database}-turn" if database and database != ":memory:" else None
         self._fd: int | None = None
-        self._pid = 0
+        self._forks = -1  # `_forks` when the descriptor was opened
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Take the turn (as `threading.Lock.acquire`); False if this process's turn did not come
@@ -187,12 +187,24 @@ class WriteTurn:
         self._lock.release()
 
     def _file(self) -> int:
-        # Opened per process: a descriptor inherited across fork would share the other's lock.
-        if self._fd is None or self._pid != os.getpid():
+        # Opened per process: a descriptor inherited across fork would share the other's lock. Forks
+        # are counted rather than the process id asked for, which is a system call on every turn.
+        if self._fd is None or self._forks != _forks:
             assert self._path is not None
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._pid = os.getpid()
+            self._forks = _forks
         return self._fd
+
+
+_forks = 0  # forks this process is down from its start
+
+
+def _forked() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 _TURN = "vnegov_write_turn"  # in a pooled connection's info while its transaction holds the turn
