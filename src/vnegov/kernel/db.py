@@ -350,10 +350,20 @@ def raw_cursor(dbapi_connection: Any, dialect: sa.Dialect) -> Any | None:
     return psycopg.RawCursor(dbapi_connection)
 
 
-@functools.lru_cache(maxsize=4096)
 def _numbered_rows(width: int, count: int, first: int) -> str:
+    """`($first, …), (…)`: `count` rows of `width` placeholders. A log batch's are remembered (building
+    them cost ≈ 3 µs a record); those of large batches, rare and long, are not kept."""
+    if width * count <= 2_000:
+        return _remembered_rows(width, count, first)
+    return _rows_of_marks(width, count, first)
+
+
+def _rows_of_marks(width: int, count: int, first: int) -> str:
     marks = iter(range(first, first + width * count))
     return ", ".join("(" + ", ".join(f"${next(marks)}" for _c in range(width)) + ")" for _r in range(count))
+
+
+_remembered_rows = functools.lru_cache(maxsize=512)(_rows_of_marks)  # at most ≈ 7 MB
 
 
 def combined_insert(
