@@ -327,12 +327,16 @@ class MultiRowInsert:
     def execute(self, connection: sa.Connection, rows: Sequence[Sequence[Any]]) -> None:
         """All of `rows`, in as few statements as fit, in `connection`'s transaction."""
         native = raw_cursor(connection.connection.dbapi_connection, connection.dialect)
-        for start in range(0, len(rows), self.chunk):
-            chunk = rows[start : start + self.chunk]
+        try:
+            for start in range(0, len(rows), self.chunk):
+                chunk = rows[start : start + self.chunk]
+                if native is not None:
+                    native.execute(*self.numbered(chunk))
+                else:
+                    connection.exec_driver_sql(*self.statement(chunk))
+        finally:
             if native is not None:
-                native.execute(*self.numbered(chunk))
-            else:
-                connection.exec_driver_sql(*self.statement(chunk))
+                native.close()
 
 
 def native_postgres(dialect: sa.Dialect) -> bool:
