@@ -8,10 +8,11 @@ import asyncio
 import socket
 
 import httpx
+import pytest
 import uvicorn
 
 from vnegov.kernel import serving
-from vnegov.kernel.serving import CorkedHttpToolsProtocol, CorkedTransport
+from vnegov.kernel.serving import CorkedHttpToolsProtocol, CorkedTransport, answer_head
 
 
 async def _pair() -> tuple[asyncio.Transport, list[bytes], socket.socket]:
@@ -247,3 +248,31 @@ def test_pipelined_requests_on_the_direct_path_are_answered_in_order() -> None:
         assert bodies == [b"re:b0", b"re:b1", b"re:b2", b"re:b3", b"re:"]
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        (b"x bad", b"v"),
+        (b"x:bad", b"v"),
+        (b"x\x00", b"v"),
+        (b"x\x7f", b"v"),
+        (b'x"', b"v"),
+        (b"x", b"line\r\nx-injected: 1"),
+        (b"x", b"nul\x00"),
+        (b"x", b"del\x7f"),
+    ],
+)
+def test_answer_heads_refuse_what_uvicorn_refuses(name: bytes, value: bytes) -> None:
+    """Header names and values are checked as uvicorn checks them: no separators or controls in a
+    name, no controls but the tab in a value (no answer can smuggle a header in)."""
+    with pytest.raises(RuntimeError):
+        answer_head(200, [(b"content-type", b"text/plain"), (name, value)])
+
+
+def test_answer_heads_keep_tabs_and_obs_text_in_values() -> None:
+    lines, length, _encoding, _connection = answer_head(
+        200, [(b"X-Note", b"a\tb \x80\xff"), (b"Content-Length", b"3")]
+    )
+    assert b"".join(lines) == b"HTTP/1.1 200 OK\r\nx-note: a\tb \x80\xff\r\ncontent-length: 3\r\n"
+    assert length == 3

@@ -41,6 +41,12 @@ from uvicorn.protocols.http.httptools_impl import (
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
 FLUSH_AT = 64 * 1024
+# uvicorn's checks of answer headers as byte tables: 0 where its pattern (HEADER_RE for names,
+# HEADER_VALUE_RE for values) matches that byte, 1 elsewhere. Translating the joined names or values
+# and looking for a 0 byte is two tight C loops; the pattern's search tested each byte against a
+# character set (≈ 2 % of the gateway's instructions per call, callgrind).
+_NAME_BYTES = bytes(0 if HEADER_RE.match(bytes([b])) else 1 for b in range(256))
+_VALUE_BYTES = bytes(0 if HEADER_VALUE_RE.match(bytes([b])) else 1 for b in range(256))
 DIRECT_MAX_BODY = 256 * 1024  # larger requests stream through uvicorn's cycle, under the app's limits
 
 
@@ -437,7 +443,7 @@ def answer_head(
     it gave a Connection header, `close` or not."""
     if headers:
         names, values = zip(*headers, strict=True)  # one C call, where two generators took 24 steps
-        if HEADER_RE.search(b"".join(names)) or HEADER_VALUE_RE.search(b"\t".join(values)):
+        if 0 in b"".join(names).translate(_NAME_BYTES) or 0 in b"\t".join(values).translate(_VALUE_BYTES):
             raise RuntimeError("Invalid HTTP header name or value.")
     lines = [STATUS_LINE[status]]
     length: int | None = None
