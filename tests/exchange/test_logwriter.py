@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,31 @@ def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> N
             False,
             "Server.ServerProxy.AccessDenied",
         )
+
+
+def test_times_arrive_exactly_and_bad_fields_fail_before_they_travel(log_db: Database) -> None:
+    """Times travel as microseconds since the epoch: any zone, to the microsecond, as sent. A record
+    missing a field, with an unknown one, or with a time without a zone never reaches the writer."""
+    sent = datetime(2026, 12, 6, 20, 15, 30, 123457, tzinfo=timezone(timedelta(hours=7)))
+
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        try:
+            tip = await log.write(**{**fields(1), "request_time": sent, "response_time": sent})
+            assert tip.sequence == 1
+            for bad, named in (
+                ({k: v for k, v in fields(2).items() if k != "status"}, "status"),
+                ({**fields(2), "colour": "blue"}, "colour"),
+                ({**fields(2), "response_time": sent.replace(tzinfo=None)}, "response_time"),
+                ({**fields(2), "response_time": 1_796_000_000}, "response_time"),
+            ):
+                with pytest.raises(LogWriteFailed, match=named):
+                    await log.write(**bad)
+            assert (await log.write(**fields(3))).sequence == 2  # the log goes on
+        finally:
+            log.close()
+
+    asyncio.run(run())
+    (entry, _second) = list(logstore.iter_entries(log_db))
+    assert entry.request_time == sent and entry.response_time == sent
+    assert entry.request_time.astimezone(UTC).microsecond == 123457
