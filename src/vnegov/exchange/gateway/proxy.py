@@ -111,15 +111,20 @@ class Call:
             return
 
     async def _run(self) -> None:
-        await self.gw.ensure_started()
+        # The steady state without awaiting a coroutine that would return at once (each one awaited
+        # is a coroutine object and a frame, per call): started, the registry snapshot fresh.
+        if self.gw.log is None:
+            await self.gw.ensure_started()
         if len(self.message_id) > 200:
             raise GatewayError(E.BAD_IDENTIFIER, "X-Road-Id is longer than 200 characters", field="X-Road-Id")
         refusal = self.gw.refusal()
         if refusal is not None:
             raise refusal
         provider, rest = self._address()
-        directory = await self.gw.directory()
-        client = await self._identify(directory)
+        directory = self.gw.fresh_directory() or await self.gw.directory()
+        client = self._identify_by_token(directory)
+        if client is None:
+            client = await self._identify(directory)
         if client not in directory.subsystems:
             raise GatewayError(
                 E.UNKNOWN_CLIENT,
@@ -188,6 +193,14 @@ class Call:
                 field="path",
             )
         return names.provider_at("/".join(parts[:4])), parts[4:]
+
+    def _identify_by_token(self, directory: Directory) -> str | None:
+        """`_identify` for a call that carries a client token, the common case: no await needed."""
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        extensions = self.scope.get("extensions")
+        if not token.strip() or (extensions and extensions.get(PEER_EXTENSION)):
+            return None  # no token: a certificate, perhaps; or a gateway of this process
+        return self._authenticate(directory, scheme, token)
 
     async def _identify(self, directory: Directory) -> str:
         """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""

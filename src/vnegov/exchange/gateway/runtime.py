@@ -154,6 +154,10 @@ class Gateway:
         self._directory, self._loaded_generation, self._loaded_at = directory, generation, time.monotonic()
         return directory
 
+    def fresh_directory(self) -> Directory | None:
+        """The registry snapshot if it need not be reloaded now (else None: await `directory`)."""
+        return None if self._stale() else self._directory
+
     async def directory(self) -> Directory:
         if not self._stale():
             assert self._directory is not None
