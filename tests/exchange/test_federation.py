@@ -256,6 +256,8 @@ def test_a_call_crosses_three_gateways_and_each_logs_it(fed: Federation) -> None
     assert r.headers["x-echo-road-client"] == CLIENT  # the provider learns who called, across three hops
     assert r.headers["x-echo-path"] == "/ho-so"
     assert r.headers["x-road-service"] == CIVIL
+    # One Date and one Server, the first gateway's: each hop's own were not passed on
+    assert len(r.headers.get_list("date")) == 1 and len(r.headers.get_list("server")) == 1
     for node in (fed.hanoi, fed.ndxp, fed.hcmc):
         (record,) = node.logged("fed-call-1")
         assert record["client"] == CLIENT and record["status"] == 200 and record["gateway_id"] == node.code

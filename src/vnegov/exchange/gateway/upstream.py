@@ -41,6 +41,10 @@ HOP_BY_HOP = frozenset(
         "cookie",
     }
 )
+ANSWER_DROPPED = HOP_BY_HOP | {"date", "server", "set-cookie"}
+"""Headers of a provider's (or the next gateway's) answer the gateway does not pass on: the hop-by-hop
+ones, cookies, and Date and Server, which our own server gives every answer (passed on as well, each
+appeared twice — once more per hop — and Date may appear once, RFC 9110 §6.6.1)."""
 
 
 PEER_EXTENSION = "vnegov.gateway"
@@ -91,7 +95,7 @@ class Upstream:
                 connections=self.connections,
                 ssl_context=self.ssl_context,
                 max_response_bytes=self.max_response_bytes,
-                drop_headers=HOP_BY_HOP,
+                drop_headers=ANSWER_DROPPED,
             )
         return client
 
@@ -132,7 +136,7 @@ class Upstream:
             raise UpstreamUnreachable(f"cannot reach the provider: {exc}") from exc
         except ResponseFailed as exc:
             raise UpstreamUnreachable(f"the provider's answer was unusable: {exc}") from exc
-        return answer  # without the hop-by-hop headers (`drop_headers`); names in lower case
+        return answer  # without `ANSWER_DROPPED` (`drop_headers`); names in lower case
 
     def _extensions(self) -> dict[str, str]:
         extensions = {}
@@ -184,7 +188,7 @@ class Upstream:
                 status = message["status"]
                 for k, v in message.get("headers", []):
                     name = k.decode("latin-1").lower()  # as the HTTP client gives them
-                    if name not in HOP_BY_HOP and name != "set-cookie":
+                    if name not in ANSWER_DROPPED:
                         out_headers.append((name, v.decode("latin-1")))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
