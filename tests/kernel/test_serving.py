@@ -276,3 +276,62 @@ def test_answer_heads_keep_tabs_and_obs_text_in_values() -> None:
     )
     assert b"".join(lines) == b"HTTP/1.1 200 OK\r\nx-note: a\tb \x80\xff\r\ncontent-length: 3\r\n"
     assert length == 3
+
+
+class DirectAnswerApp:
+    """An app that takes its body and answers through the direct extension, not ASGI messages."""
+
+    direct_prefixes = (b"/d/",)
+
+    def __init__(self) -> None:
+        self.direct = self.by_messages = 0
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        cycle = (scope.get("extensions") or {}).get(serving.DIRECT_EXTENSION)
+        if cycle is None:  # uvicorn's path (a pipelined request waits there): ASGI messages
+            self.by_messages += 1
+            body = (await receive())["body"]
+            length = [(b"content-length", str(len(body) + 3).encode())]
+            await send({"type": "http.response.start", "status": 201, "headers": length})
+            await send({"type": "http.response.body", "body": b"re:" + body})
+            return
+        self.direct += 1
+        body = cycle.take_body()
+        assert cycle.take_body() is None  # given once, as by `receive`
+        if scope["path"] == "/d/wrong":
+            cycle.answer(200, [(b"content-length", b"99")], b"short")  # raises: the server closes
+        assert cycle.answer(201, [(b"content-type", b"text/plain")], b"re:" + body)
+        assert not cycle.answer(200, [], b"again")  # one answer per request
+
+
+def test_a_direct_answer_is_framed_and_kept_alive_as_sent_answers_are() -> None:
+    app = DirectAnswerApp()
+
+    async def main() -> None:
+        server, task, port = await _serve(app)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for n in range(3):  # keep-alive: one connection
+                r = await client.post("/d/x", content=b"b%d" % n)
+                assert (r.status_code, r.content, r.headers["content-length"]) == (201, b"re:b%d" % n, "5")
+            head = await client.head("/d/x")
+            assert (head.status_code, head.content) == (201, b"")
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.post("/d/wrong", content=b"q")
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"".join(
+                b"POST /d/%d HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\np%d" % (n, n) for n in range(3)
+            )
+            + b"POST /d/last HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nz"
+        )
+        answers = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        server.should_exit = True
+        await task
+        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in answers.split(b"HTTP/1.1 201 Created")[1:]]
+        assert bodies == [b"re:p0", b"re:p1", b"re:p2", b"re:z"]
+
+    asyncio.run(main())
+    assert app.direct >= 6 and app.by_messages >= 1  # the pipelined ones queued on uvicorn's path

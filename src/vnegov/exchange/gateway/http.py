@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from vnegov.kernel.serving import DIRECT_EXTENSION
+
 JSON = "application/json; charset=utf-8"
 PROBLEM_JSON = "application/problem+json"
 
@@ -43,13 +45,44 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-async def respond(
-    send: Send, status: int, body: bytes, headers: Iterable[tuple[str, str]], content_type: str | None = None
-) -> None:
+def direct_cycle(scope: Scope) -> Any | None:
+    """Our server's `DirectCycle` for this request, if it came by the direct path (`kernel.serving`)."""
+    extensions = scope.get("extensions")
+    return extensions.get(DIRECT_EXTENSION) if extensions else None
+
+
+def take_body(direct: Any | None, limit: int) -> bytes | None:
+    """A direct request's whole body, taken without awaiting; None when it must be read with
+    `read_body` (not a direct request, or taken already). The caller checks it against `limit`."""
+    return None if direct is None else direct.take_body()
+
+
+def _raw_headers(
+    body: bytes, headers: Iterable[tuple[str, str]], content_type: str | None
+) -> list[tuple[bytes, bytes]]:
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]  # the server lower-cases names
     if content_type is not None:
         raw.append((b"content-type", content_type.encode("latin-1")))
     raw.append((b"content-length", str(len(body)).encode()))
+    return raw
+
+
+def answer_directly(
+    direct: Any | None,
+    status: int,
+    body: bytes,
+    headers: Iterable[tuple[str, str]],
+    content_type: str | None = None,
+) -> bool:
+    """`respond` without its coroutines, for a direct request: False (nothing written) when it must
+    be `respond` after all (not a direct request, or the server must wait for the client to read)."""
+    return direct is not None and direct.answer(status, _raw_headers(body, headers, content_type), body)
+
+
+async def respond(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[str, str]], content_type: str | None = None
+) -> None:
+    raw = _raw_headers(body, headers, content_type)
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 

@@ -29,10 +29,13 @@ from vnegov.exchange.gateway.http import (
     JSON,
     PROBLEM_JSON,
     ClientGone,
+    answer_directly,
+    direct_cycle,
     read_body,
     request_headers,
     respond,
     respond_json,
+    take_body,
 )
 from vnegov.exchange.gateway.metrics import observe
 from vnegov.exchange.gateway.runtime import Gateway
@@ -90,6 +93,7 @@ class Call:
         self.lgsp = lgsp
         self.method: str = scope["method"]
         self.headers = request_headers(scope)
+        self.direct = direct_cycle(scope)  # our server's, when the request came by its direct path
         self.govstack = "x-govstack-client" in self.headers
         self.request_id = next_request_id()
         self.message_id = self.headers.get("x-road-id") or self.request_id
@@ -394,7 +398,11 @@ class Call:
             raise GatewayError(
                 E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
             )
-        body = await read_body(self.receive, max_body)
+        body = take_body(self.direct, max_body)
+        if body is None:
+            body = await read_body(self.receive, max_body)
+        elif len(body) > max_body:
+            body = None
         if body is None:
             raise GatewayError(
                 E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
@@ -460,7 +468,8 @@ class Call:
             headers.append(("X-Road-UserId", user_id))
         if issue:
             headers.append(("X-Road-Issue", issue))
-        await respond(self.send, status, out_body, headers)
+        if not answer_directly(self.direct, status, out_body, headers):
+            await respond(self.send, status, out_body, headers)
 
     async def _take_quota(self, quota: int) -> None:
         assert self.client is not None and self.service is not None
@@ -559,7 +568,9 @@ class Call:
             headers.append(("Retry-After", str(max(1, round(exc.retry_after)))))
         if exc.kind is E.CLIENT_AUTH:
             headers.append(("WWW-Authenticate", 'Bearer realm="vnegov-exchange"'))
-        await respond(self.send, exc.kind.status, body, headers, JSON if self.lgsp else PROBLEM_JSON)
+        content_type = JSON if self.lgsp else PROBLEM_JSON
+        if not answer_directly(self.direct, exc.kind.status, body, headers, content_type):
+            await respond(self.send, exc.kind.status, body, headers, content_type)
 
     def _monitor(
         self, status: int, request_size: int, response_size: int, fault: str, fault_string: str
