@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.conftest import _caller, sign_in_official
-from tests.exchange.conftest import ECHO, HANOI, GatewayEnv
+from tests.exchange.conftest import DVCQG, ECHO, HANOI, GatewayEnv
 from vnegov.kernel.models import AuditLogEntry
 
 API = "/api/v1/exchange/log"
@@ -104,6 +104,11 @@ def test_operational_monitoring_records_calls_and_refusals(gw: GatewayEnv) -> No
     assert ok["succeeded"] is True and ok["status_code"] == 200 and ok["security_server_type"] == "Producer"
     assert ok["request_in_ts"] <= ok["request_out_ts"] <= ok["response_in_ts"] <= ok["response_out_ts"]
     assert ok["message_user_id"] == CITIZEN and ok["client"] == HANOI
+    assert (ok["service"], ok["rest_method"], ok["rest_path"]) == (f"{DVCQG}/echo/v1", "POST", ECHO)
+    assert (ok["message_protocol_version"], ok["service_type"]) == ("r1", "REST")
+    assert ok["gateway_id"] == gw.gateway.gateway_id
+    assert ok["request_size"] > 0 and ok["response_size"] > 0 and ok["fault_code"] == ""
+    assert ok["monitoring_data_ts"] == ok["response_out_ts"] // 1000
     denied = next(r for r in records if r["message_id"] == refused.headers["x-road-id"])
     assert denied["succeeded"] is False and denied["fault_code"] == "Server.ServerProxy.AccessDenied"
     # an agency sees its own clients' and services' records only

@@ -24,6 +24,7 @@ from vnegov.exchange.logwriter import MONITORING_FLUSH_S, ProcessLog, ProcessMon
 from vnegov.exchange.messagelog import LogClosed, LogWriteFailed, verify_log
 from vnegov.exchange.messagelog.records import ChainTip
 from vnegov.exchange.models import LogRecord, OpmonRecord
+from vnegov.exchange.opmon import row_of
 from vnegov.kernel.db import Database
 
 
@@ -183,7 +184,7 @@ def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> N
         monitoring = ProcessMonitoring(log)
         try:
             for i in range(3):  # refusals: no log record
-                monitoring.record(_monitoring(i))
+                monitoring.record(row_of(_monitoring(i)))
             await asyncio.sleep(0)
             deadline = time.monotonic() + 10 * MONITORING_FLUSH_S
             while len(_monitored(log_db)) < 3 and time.monotonic() < deadline:
@@ -192,11 +193,11 @@ def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> N
 
             writes = [log.write(**fields(i)) for i in range(3, 6)]
             for i in range(3, 6):
-                monitoring.record(_monitoring(i))
+                monitoring.record(row_of(_monitoring(i)))
             await asyncio.gather(*writes)  # stored in the same transaction as these records
             assert _monitored(log_db) == {f"G12-DVC-{i:08d}" for i in range(6)}
 
-            monitoring.record(_monitoring(6))  # still on its way when the log closes
+            monitoring.record(row_of(_monitoring(6)))  # still on its way when the log closes
         finally:
             log.close()
         assert monitoring.dropped == 0

@@ -54,7 +54,6 @@ _RESTART_AFTER_S = 1.0
 # (three system calls per read on the event loop); a reader that finds more is called again.
 _READ = 64 * 1024
 _AHEAD = 2  # batches at the writer at once: one being stored, the next waiting in the pipe
-_MONITORING_ROW = operator.itemgetter(*MONITORING_FIELDS)  # a monitoring record's values, in one C call
 MONITORING_FLUSH_S = 1.0  # monitoring records wait for log records to travel with at most this long
 
 # A record travels as a tuple of these fields' values, its times as integer microseconds since the
@@ -264,8 +263,8 @@ class ProcessLog:
             loop.call_soon(self._flush)
         return await waiter
 
-    def monitor(self, fields: dict[str, Any]) -> None:
-        """An operational monitoring record (`opmon.FIELDS`): sent with the next log records and
+    def monitor(self, row: tuple[Any, ...]) -> None:
+        """An operational monitoring row (`opmon.ROW_FIELDS`): sent with the next log records and
         stored in their transaction, or on its own after `MONITORING_FLUSH_S` (a write to the pipe
         wakes the writer: it costs the loop more than the record). Never waits; dropped and counted
         when the writer is down or too many are queued — monitoring must never hold a call back."""
@@ -273,7 +272,7 @@ class ProcessLog:
         if self._child is None or len(self._monitoring) >= self._max:
             self.monitoring_dropped += 1
             return
-        self._monitoring.append(_MONITORING_ROW(fields))
+        self._monitoring.append(row)
         if self._monitoring_timer is None:
             self._monitoring_timer = loop.call_later(MONITORING_FLUSH_S, self._send_monitoring)
 
@@ -494,8 +493,8 @@ class ProcessMonitoring:
     def __init__(self, log: ProcessLog) -> None:
         self._log = log
 
-    def record(self, fields: dict[str, Any]) -> None:
-        self._log.monitor(fields)
+    def record(self, row: tuple[Any, ...]) -> None:
+        self._log.monitor(row)
 
     @property
     def dropped(self) -> int:

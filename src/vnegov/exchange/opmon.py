@@ -27,7 +27,41 @@ from vnegov.kernel.db import Database, MultiRowInsert
 log = logging.getLogger(__name__)
 
 FIELDS = tuple(c.name for c in OpmonRecord.__table__.columns if c.name != "id")
-_ROW = operator.itemgetter(*FIELDS)  # a record's values in column order, in one C call
+"""A monitoring row's values, in this order (the table's columns): the gateway builds each call's row
+as a tuple in this order (a dict per call, turned into a tuple, cost it ≈ 3 % of its instructions)."""
+ROW_FIELDS = (
+    "monitoring_data_ts",
+    "security_server_type",
+    "gateway_id",
+    "request_in_ts",
+    "request_out_ts",
+    "response_in_ts",
+    "response_out_ts",
+    "client",
+    "service",
+    "message_id",
+    "message_user_id",
+    "message_issue",
+    "message_protocol_version",
+    "rest_method",
+    "rest_path",
+    "request_size",
+    "response_size",
+    "status_code",
+    "succeeded",
+    "fault_code",
+    "fault_string",
+    "service_type",
+)
+if FIELDS != ROW_FIELDS:  # pragma: no cover - a changed table must change the gateway's rows too
+    raise RuntimeError(f"exchange_opmon_record's columns {FIELDS} are not the rows' {ROW_FIELDS}")
+MonitoringRow = tuple[Any, ...]
+_ROW = operator.itemgetter(*FIELDS)
+
+
+def row_of(fields: dict[str, Any]) -> MonitoringRow:
+    """A monitoring row from its fields by name (`ROW_FIELDS`)."""
+    return tuple(_ROW(fields))
 
 
 class OpmonRead(BaseModel):
@@ -77,20 +111,21 @@ class OpmonWriter:
         self.max_buffer = max_buffer
         self.dropped = 0
         self._insert = MultiRowInsert(db, OpmonRecord.__tablename__, FIELDS)
-        self._buffer: deque[dict[str, Any]] = deque()
+        self._buffer: deque[MonitoringRow] = deque()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="exchange-opmon", daemon=True)
         self._thread.start()
 
-    def record(self, fields: dict[str, Any]) -> None:
+    def record(self, row: MonitoringRow) -> None:
+        """One call's row (`ROW_FIELDS` order)."""
         if len(self._buffer) >= self.max_buffer:
             self.dropped += 1  # monitoring must never hold a call back
             return
-        self._buffer.append(fields)
+        self._buffer.append(row)
 
     def flush(self) -> None:
         """Write what is buffered now (the writer thread does this every `flush_seconds`)."""
-        batch: list[dict[str, Any]] = []
+        batch: list[MonitoringRow] = []
         while self._buffer:
             try:
                 batch.append(self._buffer.popleft())
@@ -111,12 +146,11 @@ class OpmonWriter:
         while not self._stop.wait(self.flush_seconds):
             self.flush()
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[MonitoringRow]) -> None:
         # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
         try:
-            rows = [_ROW(r) for r in batch]
             with self.db.transaction() as session:
-                self._insert.execute(session.connection(), rows)
+                self._insert.execute(session.connection(), batch)
         except Exception:
             log.exception("operational monitoring records were lost", extra={"count": len(batch)})
 

@@ -580,31 +580,31 @@ class Call:
         if opmon is None:
             return
         now_ms = int(time.time() * 1000)
-        opmon.record(
-            {
-                "monitoring_data_ts": now_ms // 1000,
-                "security_server_type": "Client" if self.relayed or self.sent_ms is None else "Producer",
-                "gateway_id": self.gw.gateway_id,
-                "request_in_ts": self.received_ms,
-                "request_out_ts": self.sent_ms,
-                "response_in_ts": self.answered_ms,
-                "response_out_ts": now_ms,
-                "client": self.client or "",
-                "service": self.service or "",
-                "message_id": self.message_id[:200],
-                "message_user_id": self.headers.get("x-road-userid", "")[:200],
-                "message_issue": self.headers.get("x-road-issue", "")[:500],
-                "message_protocol_version": "lgsp" if self.lgsp else "r1",
-                "rest_method": self.method[:10],
-                "rest_path": self.scope["path"][:2000],
-                "request_size": request_size,
-                "response_size": response_size,
-                "status_code": status,
-                "succeeded": not fault and status < 400,
-                "fault_code": fault[:200],
-                "fault_string": fault_string[:2000],
-                "service_type": "REST",
-            }
+        opmon.record(  # in `opmon.ROW_FIELDS` order
+            (
+                now_ms // 1000,  # monitoring_data_ts
+                "Client" if self.relayed or self.sent_ms is None else "Producer",  # security_server_type
+                self.gw.gateway_id,
+                self.received_ms,  # request_in_ts
+                self.sent_ms,  # request_out_ts
+                self.answered_ms,  # response_in_ts
+                now_ms,  # response_out_ts
+                self.client or "",
+                self.service or "",
+                self.message_id[:200],
+                self.headers.get("x-road-userid", "")[:200],  # message_user_id
+                self.headers.get("x-road-issue", "")[:500],  # message_issue
+                "lgsp" if self.lgsp else "r1",  # message_protocol_version
+                self.method[:10],  # rest_method
+                self.scope["path"][:2000],  # rest_path
+                request_size,
+                response_size,
+                status,  # status_code
+                not fault and status < 400,  # succeeded
+                fault[:200],  # fault_code
+                fault_string[:2000],
+                "REST",  # service_type
+            )
         )
 
     async def refuse(self, exc: GatewayError) -> None:
