@@ -107,6 +107,9 @@ class CorkedTransport:
         self._held.append(data)
         self.flush()
 
+    def is_closing(self) -> bool:  # asked after every answer: not through __getattr__
+        return self._transport.is_closing()
+
     def get_write_buffer_size(self) -> int:
         return self._size + self._transport.get_write_buffer_size()
 
