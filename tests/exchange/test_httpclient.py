@@ -260,6 +260,31 @@ def test_a_call_past_its_time_fails_closes_its_connection_and_is_not_retried() -
     run(main())
 
 
+def test_calls_in_flight_time_out_each_at_its_own_deadline() -> None:
+    """One timer serves every call in flight: a shorter deadline after a longer one is kept, and a
+    call that finished leaves no deadline behind."""
+
+    async def main() -> None:
+        async with Server(slow_when(lambda head, _body: head.startswith(b"GET /slow"))) as server:
+            client = HttpClient(connections=4)
+            loop = asyncio.get_running_loop()
+            patient = asyncio.create_task(client.request("GET", server.url + "/slow", [], b"", timeout=5))
+            await asyncio.sleep(0.02)
+            for _ in range(2):  # the second time, after the first deadline fired and the timer moved on
+                started = loop.time()
+                with pytest.raises(TimedOut, match="answer"):
+                    await client.request("GET", server.url + "/slow", [], b"", timeout=0.1)
+                assert 0.09 <= loop.time() - started < 0.4
+            assert (await patient).status == 200  # its own deadline, five seconds, never came
+            fast = await client.request("GET", server.url + "/fast", [], b"", timeout=0.1)
+            await asyncio.sleep(0.2)  # past the finished call's deadline: nothing fires on its connection
+            assert fast.status == 200 and not client._deadlines
+            assert (await client.request("GET", server.url + "/fast", [], b"")).status == 200
+            await client.close()
+
+    run(main())
+
+
 def test_never_more_connections_than_the_limit() -> None:
     async def slow(_r: asyncio.StreamReader, w: asyncio.StreamWriter, _h: bytes, body: bytes) -> bool:
         await asyncio.sleep(0.05)
