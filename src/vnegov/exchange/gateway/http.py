@@ -18,11 +18,18 @@ class ClientGone(Exception):
     """The client disconnected before its request body arrived."""
 
 
+_NAMES: dict[bytes, str] = {}  # header names met, as they are looked up (a few dozen in practice)
+
+
 def request_headers(scope: Scope) -> dict[str, str]:
     """Lower-cased header names; a repeated header keeps its values joined with ", " (RFC 9110 §5.3)."""
     out: dict[str, str] = {}
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
+        name = _NAMES.get(raw_name)
+        if name is None:
+            name = raw_name.decode("latin-1").lower()
+            if len(_NAMES) < 1000:  # bounded: names are the client's to choose
+                _NAMES[raw_name] = name
         value = raw_value.decode("latin-1")
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
