@@ -58,9 +58,9 @@ def direct_cycle(scope: Scope) -> Any | None:
     return extensions.get(DIRECT_EXTENSION) if extensions else None
 
 
-def take_body(direct: Any | None, limit: int) -> bytes | None:
+def take_body(direct: Any | None) -> bytes | None:
     """A direct request's whole body, taken without awaiting; None when it must be read with
-    `read_body` (not a direct request, or taken already). The caller checks it against `limit`."""
+    `read_body` (not a direct request, or taken already). The caller checks its size."""
     return None if direct is None else direct.take_body()
 
 

@@ -398,7 +398,7 @@ class Call:
             raise GatewayError(
                 E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
             )
-        body = take_body(self.direct, max_body)
+        body = take_body(self.direct)
         if body is None:
             body = await read_body(self.receive, max_body)
         elif len(body) > max_body:
