@@ -58,12 +58,6 @@ def direct_cycle(scope: Scope) -> Any | None:
     return extensions.get(DIRECT_EXTENSION) if extensions else None
 
 
-def take_body(direct: Any | None) -> bytes | None:
-    """A direct request's whole body, taken without awaiting; None when it must be read with
-    `read_body` (not a direct request, or taken already). The caller checks its size."""
-    return None if direct is None else direct.take_body()
-
-
 def _raw_headers(
     body: bytes, headers: Iterable[tuple[str, str]], content_type: str | None
 ) -> list[tuple[bytes, bytes]]:

@@ -35,7 +35,6 @@ from vnegov.exchange.gateway.http import (
     request_headers,
     respond,
     respond_json,
-    take_body,
 )
 from vnegov.exchange.gateway.metrics import observe
 from vnegov.exchange.gateway.runtime import Gateway
@@ -398,7 +397,7 @@ class Call:
             raise GatewayError(
                 E.BODY_TOO_LARGE, f"the request body is larger than {max_body} bytes", field="body"
             )
-        body = take_body(self.direct)
+        body = None if self.direct is None else self.direct.take_body()  # None: not taken yet
         if body is None:
             body = await read_body(self.receive, max_body)
         elif len(body) > max_body:
