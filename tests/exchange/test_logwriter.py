@@ -77,15 +77,21 @@ def test_a_bad_record_fails_alone(log_db: Database) -> None:
         try:
             good = [log.write(**fields(i)) for i in (1, 2)]
             bad = log.write(**{**fields(3), "request_time": fields(3)["request_time"].replace(tzinfo=None)})
-            results = await asyncio.gather(*good, bad, return_exceptions=True)
+            # ...and one the writer refuses (it checks values as `MessageLogEntry` does), in the batch
+            checked = log.write(**{**fields(4), "request_hash": "not a digest"})
+            after = log.write(**fields(5))
+            results = await asyncio.gather(*good, bad, checked, after, return_exceptions=True)
             assert isinstance(results[2], LogWriteFailed)
             assert "request_time" in str(results[2])
-            assert [r.sequence for r in results[:2]] == [1, 2]  # type: ignore[union-attr]
+            assert isinstance(results[3], LogWriteFailed)
+            assert "request_hash must be a lowercase SHA-256 hex digest" in str(results[3])
+            assert [r.sequence for r in (*results[:2], results[4])] == [1, 2, 3]  # type: ignore[union-attr]
         finally:
             log.close()
 
     asyncio.run(run())
-    assert set(_stored(log_db)) == {"q-1", "q-2"}
+    assert set(_stored(log_db)) == {"q-1", "q-2", "q-5"}
+    assert verify_log(logstore.iter_entries(log_db)).ok
 
 
 def test_a_dead_writer_fails_what_waits_and_a_new_one_goes_on(log_db: Database) -> None:

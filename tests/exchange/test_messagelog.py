@@ -38,6 +38,14 @@ from vnegov.exchange.messagelog import (
     verify_log,
     verify_seal,
 )
+from vnegov.exchange.messagelog.records import (
+    RECORD_FIELDS,
+    ChainTip,
+    LinkedRecord,
+    link_record,
+    micros,
+    rfc3339,
+)
 from vnegov.signing.crypto import (
     TIME_STAMPING,
     CertificateAuthority,
@@ -191,6 +199,68 @@ def test_entries_link_and_times_are_normalised_to_utc() -> None:
         next_entry(first, sequence=7, **fields(2))
     with pytest.raises(ValueError, match="does not follow"):
         chain([MessageLogEntry(sequence=1, **fields(1)), MessageLogEntry(sequence=3, **fields(3))])
+
+
+def _values(f: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(micros(f[n]) if n.endswith("_time") else f[n] for n in RECORD_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        T0,
+        datetime(1, 1, 1, tzinfo=UTC),  # the first and last times a datetime holds
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),  # before the epoch: negative
+        datetime(2026, 12, 6, 22, 0, 0, 5, tzinfo=timezone(timedelta(hours=7))),
+    ],
+)
+def test_a_linked_record_is_the_entry_next_entry_makes(moment: datetime) -> None:
+    """The writers' hot path (`link_record`: values, times in microseconds) and `next_entry` give
+    the same record, hash and canonical bytes: one is what gateways store, the other what
+    verification reads back."""
+    tricky = 'Nguyễn Văn "A" \\ \n\t\x00\x7f\u2028 😀 </script>'
+    previous = next_entry(None, **fields(1))
+    for f in (
+        {**fields(2), "request_time": moment, "response_time": moment + timedelta(microseconds=0)},
+        {**fields(3), "user_id": tricky, "issue": tricky, "query_id": ""},
+        {**fields(4), "status": 0, "request_size": 0, "response_size": 10**12},
+    ):
+        entry = next_entry(previous, **f)
+        linked = link_record(previous.tip, _values(f))
+        assert isinstance(linked, LinkedRecord)
+        assert linked.entry() == entry
+        assert (linked.sequence, linked.previous_hash, linked.hash) == (2, previous.hash, entry.hash)
+        assert linked.tip == entry.tip
+        assert linked.request_time == micros(entry.request_time)
+    assert rfc3339(moment) == moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"request_hash": "abc"}, ValueError, "request_hash must be a lowercase SHA-256"),
+        ({"response_hash": "A" * 64}, ValueError, "response_hash must be a lowercase SHA-256"),
+        ({"response_hash": None}, ValueError, "response_hash must be a lowercase SHA-256"),
+        ({"status": -1}, ValueError, "status must be a non-negative integer"),
+        ({"request_size": True}, ValueError, "request_size must be a non-negative integer"),
+        ({"response_size": 1.0}, ValueError, "response_size must be a non-negative integer"),
+        ({"request_time": 10**20}, ValueError, "request_time must be a time in microseconds"),
+        ({"response_time": "2025-01-01"}, ValueError, "response_time must be a time in microseconds"),
+        ({"client": 7}, TypeError, "string"),
+    ],
+)
+def test_link_record_refuses_what_an_entry_refuses(change: dict[str, Any], error: type, match: str) -> None:
+    f = {**fields(1), "request_time": micros(T0), "response_time": micros(T0)} | change
+    values = tuple(f[n] for n in RECORD_FIELDS)
+    with pytest.raises(error, match=match):
+        link_record(ChainTip(), values)
+    with pytest.raises(TypeError, match="14 values"):
+        link_record(ChainTip(), values[:-1])
+    with pytest.raises(ValueError, match="no hash"):
+        link_record(ChainTip(3, ""), _values(fields(1)))
+    with pytest.raises(ValueError, match="previous_hash"):
+        link_record(ChainTip(3, "F" * 64), _values(fields(1)))
 
 
 # ----------------------------------------------------------------------------- verification

@@ -40,6 +40,7 @@ from vnegov.exchange.messagelog import (
     seal_range,
     verify_log,
 )
+from vnegov.exchange.messagelog.records import LinkedRecord, from_micros, rfc3339_micros
 from vnegov.exchange.models import LogArchive, LogBody, LogRecord, LogSeal
 from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
@@ -55,6 +56,10 @@ PAGE = 2000
 _FIELDS = [c.name for c in LogRecord.__table__.columns]
 _ROW_OF = operator.attrgetter(*_FIELDS)
 _TIME_COLUMNS = [i for i, name in enumerate(_FIELDS) if name in ("request_time", "response_time")]
+if tuple(_FIELDS) != LinkedRecord._fields:  # pragma: no cover - a changed table must change the records
+    raise RuntimeError(
+        f"exchange_log_record's columns {_FIELDS} are not LinkedRecord's {LinkedRecord._fields}"
+    )
 
 
 class Bodies(NamedTuple):
@@ -106,14 +111,19 @@ class _Writer:
         return self.connection
 
     def _stored(self, value: object) -> object:
+        if isinstance(value, int):  # a `LinkedRecord`'s time, microseconds since the epoch
+            if self.sqlite:  # what `UTCDateTime` stores: "YYYY-MM-DD HH:MM:SS.ffffff", UTC
+                text = rfc3339_micros(value)
+                return f"{text[:10]} {text[11:-1]}"
+            return from_micros(value)
         if isinstance(value, datetime):
             utc = value.astimezone(UTC)
             return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else utc
         return value
 
-    def _row(self, entry: MessageLogEntry) -> tuple[Any, ...]:
+    def _row(self, entry: MessageLogEntry | LinkedRecord) -> tuple[Any, ...]:
         """The entry's column values in `_FIELDS` order (read in one C call: this runs per record)."""
-        row = list(_ROW_OF(entry))
+        row = list(entry) if type(entry) is LinkedRecord else list(_ROW_OF(entry))
         for i in _TIME_COLUMNS:
             row[i] = self._stored(row[i])
         return tuple(row)
