@@ -11,6 +11,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -234,6 +235,7 @@ def test_a_linked_record_is_the_entry_next_entry_makes(moment: datetime) -> None
         assert linked.tip == entry.tip
         assert linked.request_time == micros(entry.request_time)
     assert rfc3339(moment) == moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    assert LinkedRecord._fields == tuple(f.name for f in dataclass_fields(MessageLogEntry))
 
 
 @pytest.mark.parametrize(

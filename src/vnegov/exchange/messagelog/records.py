@@ -64,8 +64,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 _EARLIEST = (datetime.min.replace(tzinfo=UTC) - EPOCH) // MICROSECOND
 _LATEST = (datetime.max.replace(tzinfo=UTC) - EPOCH) // MICROSECOND
-_COUNTS = ("status", "request_size", "response_size")
-_DIGESTS = ("request_hash", "response_hash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,57 +218,22 @@ def canonical_bytes(entry: MessageLogEntry) -> bytes:
     """
     if entry.version != 1:  # pragma: no cover - __post_init__ refuses other versions
         raise ValueError(f"unknown message log format version {entry.version}")
-    e = entry
-    return _canonical(
-        e.sequence,
-        e.message_id,
-        e.query_id,
-        e.client,
-        e.service,
-        e.user_id,
-        e.issue,
-        rfc3339(e.request_time),
-        rfc3339(e.response_time),
-        e.request_hash,
-        e.response_hash,
-        e.status,
-        e.request_size,
-        e.response_size,
-        e.gateway_id,
-        e.previous_hash,
-    )
+    return _encoded(entry, rfc3339)
 
 
-def _canonical(  # the record's fields in their order: one encoder for entries and `link_record`
-    sequence: int,
-    message_id: str,
-    query_id: str,
-    client: str,
-    service: str,
-    user_id: str,
-    issue: str,
-    request_time: str,
-    response_time: str,
-    request_hash: str,
-    response_hash: str,
-    status: int,
-    request_size: int,
-    response_size: int,
-    gateway_id: str,
-    previous_hash: str,
-) -> bytes:
-    """Format version 1 of these values, times already as `rfc3339` text."""
+def _encoded(e: MessageLogEntry | LinkedRecord, time_text: Callable[[Any], str]) -> bytes:
+    """Format version 1 of an entry or a linked record (`time_text` writes their kind of time)."""
     q = _json_string
     # Integers as `{n}`, not `{n:d}`: the same digits for the exact ints both paths' checks let
     # through, without parsing a format spec per field (a twentieth of a writer's work per record).
     return (
-        f'{{"client":{q(client)},"gateway_id":{q(gateway_id)},"issue":{q(issue)},'
-        f'"message_id":{q(message_id)},"previous_hash":{q(previous_hash)},"query_id":{q(query_id)},'
-        f'"request_hash":{q(request_hash)},"request_size":{request_size},'
-        f'"request_time":"{request_time}","response_hash":{q(response_hash)},'
-        f'"response_size":{response_size},"response_time":"{response_time}",'
-        f'"seq":{sequence},"service":{q(service)},"status":{status},'
-        f'"user_id":{q(user_id)},"v":1}}'
+        f'{{"client":{q(e.client)},"gateway_id":{q(e.gateway_id)},"issue":{q(e.issue)},'
+        f'"message_id":{q(e.message_id)},"previous_hash":{q(e.previous_hash)},"query_id":{q(e.query_id)},'
+        f'"request_hash":{q(e.request_hash)},"request_size":{e.request_size},'
+        f'"request_time":"{time_text(e.request_time)}","response_hash":{q(e.response_hash)},'
+        f'"response_size":{e.response_size},"response_time":"{time_text(e.response_time)}",'
+        f'"seq":{e.sequence},"service":{q(e.service)},"status":{e.status},'
+        f'"user_id":{q(e.user_id)},"v":1}}'
     ).encode()
 
 
@@ -359,58 +322,23 @@ def link_record(tip: ChainTip, values: tuple[Any, ...]) -> LinkedRecord:
     epoch (`micros`). Checked as `MessageLogEntry` checks them (`ValueError`, `TypeError`)."""
     if len(values) != len(RECORD_FIELDS):
         raise TypeError(f"a record has {len(RECORD_FIELDS)} values, not {len(values)}")
-    (message_id, query_id, client, service, user_id, issue, request_time, response_time, request_hash,
-     response_hash, status, request_size, response_size, gateway_id) = values  # fmt: skip
-    for name, value in zip(_COUNTS, (status, request_size, response_size), strict=True):
-        if type(value) is not int or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
-    for name, value in (("request_time", request_time), ("response_time", response_time)):
-        if type(value) is not int or not _EARLIEST <= value <= _LATEST:
-            raise ValueError(f"{name} must be a time in microseconds since the epoch, not {value!r}")
-    for name, value in zip(_DIGESTS, (request_hash, response_hash), strict=True):
-        if type(value) is not str or not HEX_DIGEST.fullmatch(value):
+    record = LinkedRecord._make((tip.sequence + 1, *values, tip.hash, "", FORMAT_VERSION))
+    for name, count in (
+        ("status", record.status),
+        ("request_size", record.request_size),
+        ("response_size", record.response_size),
+    ):
+        if type(count) is not int or count < 0:
+            raise ValueError(f"{name} must be a non-negative integer, not {count!r}")
+    for name, moment in (("request_time", record.request_time), ("response_time", record.response_time)):
+        if type(moment) is not int or not _EARLIEST <= moment <= _LATEST:
+            raise ValueError(f"{name} must be a time in microseconds since the epoch, not {moment!r}")
+    for name, digest in (("request_hash", record.request_hash), ("response_hash", record.response_hash)):
+        if type(digest) is not str or not HEX_DIGEST.fullmatch(digest):
             raise ValueError(f"{name} must be a lowercase SHA-256 hex digest")
     if not tip.hash:
         raise ValueError("the previous entry has no hash: chain it first")
     if not HEX_DIGEST.fullmatch(tip.hash):
         raise ValueError("previous_hash must be empty or a lowercase SHA-256 hex digest")
-    sequence = tip.sequence + 1
-    canonical = _canonical(
-        sequence,
-        message_id,
-        query_id,
-        client,
-        service,
-        user_id,
-        issue,
-        rfc3339_micros(request_time),
-        rfc3339_micros(response_time),
-        request_hash,
-        response_hash,
-        status,
-        request_size,
-        response_size,
-        gateway_id,
-        tip.hash,
-    )
-    digest = hashlib.sha256(bytes.fromhex(tip.hash) + canonical).hexdigest()
-    return LinkedRecord(
-        sequence,
-        message_id,
-        query_id,
-        client,
-        service,
-        user_id,
-        issue,
-        request_time,
-        response_time,
-        request_hash,
-        response_hash,
-        status,
-        request_size,
-        response_size,
-        gateway_id,
-        tip.hash,
-        digest,
-        FORMAT_VERSION,
-    )
+    linked = hashlib.sha256(bytes.fromhex(tip.hash) + _encoded(record, rfc3339_micros)).hexdigest()
+    return record._replace(hash=linked)
