@@ -25,6 +25,12 @@ def client_named(header_value: str, field: str) -> ClientId:
     return parsed(parse_client, unquote(header_value), field)
 
 
+@functools.lru_cache(maxsize=1024)
+def certificate_named(code: str) -> ClientId:
+    """The subsystem a peer certificate's CN names; remembered like `provider_at`."""
+    return parsed(parse_client, code, "certificate")
+
+
 def parsed(parse: Any, value: str, field: str) -> Any:
     try:
         return parse(value, field=field)

@@ -47,7 +47,7 @@ from vnegov.exchange.gateway.upstream import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from vnegov.exchange.identifiers import ClientId, parse_client, parse_dstcode
+from vnegov.exchange.identifiers import ClientId, parse_dstcode
 from vnegov.exchange.logstore import Bodies
 from vnegov.exchange.messagelog import LogClosed, LogOverloaded, LogWriteFailed, body_hash
 from vnegov.kernel.clock import VN_TZ
@@ -125,9 +125,9 @@ class Call:
             raise refusal
         provider, rest = self._address()
         directory = self.gw.fresh_directory() or await self.gw.directory()
-        client = self._identify_by_token(directory)
+        client = self._identify_now(directory)
         if client is None:
-            client = await self._identify(directory)
+            client = await self._identify_certificate(directory)
         if client not in directory.subsystems:
             raise GatewayError(
                 E.UNKNOWN_CLIENT,
@@ -197,37 +197,36 @@ class Call:
             )
         return names.provider_at("/".join(parts[:4])), parts[4:]
 
-    def _identify_by_token(self, directory: Directory) -> str | None:
-        """`_identify` for a call that carries a client token, the common case: no await needed."""
-        scheme, _, token = self.headers.get("authorization", "").partition(" ")
-        extensions = self.scope.get("extensions")
-        if not token.strip() or (extensions and extensions.get(PEER_EXTENSION)):
-            return None  # no token: a certificate, perhaps; or a gateway of this process
-        return self._authenticate(directory, scheme, token)
-
-    async def _identify(self, directory: Directory) -> str:
-        """The calling subsystem: from a client token, or asserted by a peer gateway over mutual TLS."""
+    def _identify_now(self, directory: Directory) -> str | None:
+        """The calling subsystem, when it can be told without waiting: from a client token, from a
+        gateway of this process, or from a certificate identified lately (no coroutine awaited: each
+        is a coroutine object and a frame per call). None: a certificate to identify off the loop."""
         scheme, _, token = self.headers.get("authorization", "").partition(" ")
         extensions = self.scope.get("extensions") or {}
         in_process = extensions.get(PEER_EXTENSION)
         if in_process:  # another gateway of this process (`vnegov up` with embedded tiers)
             return self._peer_asserted(directory, Peer(code=in_process, agency="", serial=0))
-        tls = extensions.get("tls") or {}
-        chain = tls.get("client_cert_chain") or []
+        chain = (extensions.get("tls") or {}).get("client_cert_chain") or []
         if not token.strip() and chain:
-            return await self._peer_client(directory, chain[0])
+            peer = self.gw.peers.cached(chain[0])
+            return None if peer is None else self._certified(directory, peer)
         return self._authenticate(directory, scheme, token)
 
-    async def _peer_client(self, directory: Directory, pem: str) -> str:
-        """A certificate (mutual TLS): another gateway's, asserting the caller in X-Road-Client, or a
-        client system's own (CN = its subsystem id, UID=MDDT:<its agency>), identifying itself."""
-        config = self.gw.config
+    async def _identify_certificate(self, directory: Directory) -> str:
+        """A certificate (mutual TLS) not identified lately: parsed and checked for revocation (which
+        may fetch a CRL) off the event loop."""
+        pem = self.scope["extensions"]["tls"]["client_cert_chain"][0]
         try:
-            cached = self.gw.peers.cached(pem)
-            peer = cached if cached is not None else await asyncio.to_thread(self.gw.peers.identify, pem)
+            peer = await asyncio.to_thread(self.gw.peers.identify, pem)
         except PeerRefused as exc:
             raise GatewayError(E.CLIENT_AUTH, f"certificate refused: {exc}") from None
-        named = names.parsed(parse_client, peer.code, "certificate")
+        return self._certified(directory, peer)
+
+    def _certified(self, directory: Directory, peer: Peer) -> str:
+        """The caller a certificate stands for: another gateway's, asserting the caller in
+        X-Road-Client, or a client system's own (CN = its subsystem id, UID=MDDT:<its agency>)."""
+        config = self.gw.config
+        named = names.certificate_named(peer.code)
         if named.member_code != peer.agency:
             raise GatewayError(
                 E.CLIENT_AUTH, f"{peer.code}'s certificate names another agency ({peer.agency})"
