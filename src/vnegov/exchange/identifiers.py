@@ -11,6 +11,7 @@ headers. The provincial LGSP form `VN:GOV:000.00.00.G22:vpcpdvcprovider` (`dstco
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,10 +66,18 @@ class ClientId:
 
     @property
     def member(self) -> MemberId:
-        return MemberId(self.instance, self.member_class, self.member_code)
+        return _member(self.instance, self.member_class, self.member_code)
 
     def __str__(self) -> str:
         return f"{self.instance}/{self.member_class}/{self.member_code}/{self.subsystem}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _member(instance: str, member_class: str, member_code: str) -> MemberId:
+    """A member, made once: building a frozen dataclass costs a few µs, and the gateway asks for its
+    callers' and providers' members several times a call (not cached on the ClientId itself, where
+    serializers that read an instance's __dict__, as orjson does, would find it)."""
+    return MemberId(instance, member_class, member_code)
 
 
 @dataclass(frozen=True, order=True)
