@@ -154,3 +154,15 @@ def test_keys_only_for_a_current_agency(database_url: str, reference_data, tmp_p
     )
     assert r.returncode == 2
     assert "'X99' is not a current agency code" in r.stderr
+
+
+def test_a_served_gateway_keeps_idle_connections_for_its_keep_alive() -> None:
+    from vnegov.cli.main import server_options
+    from vnegov.kernel.serving import CorkedHttpToolsProtocol
+
+    settings = Settings(exchange={"keep_alive_seconds": 90})  # type: ignore[arg-type]
+    gateway = server_options(settings, ["exchange", "signing"])
+    assert gateway["timeout_keep_alive"] == 90  # not uvicorn's 5 s: peers would shake hands again
+    assert gateway["http"] is CorkedHttpToolsProtocol  # no TLS configured: our plain protocol
+    assert "timeout_keep_alive" not in server_options(settings, ["catalogs"])  # uvicorn's default
+    assert Settings().exchange.keep_alive_seconds > Settings().exchange.peer_idle_seconds

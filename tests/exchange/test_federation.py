@@ -8,6 +8,7 @@ hop logs the call. Refusals travel back with their X-Road error; a revoked gatew
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import ssl
@@ -270,6 +271,38 @@ def test_a_national_service_is_one_hop_from_the_lgsp(fed: Federation) -> None:
     assert r.content == b"cccd"
     assert len(fed.hanoi.logged("fed-call-2")) == 1 and len(fed.ndxp.logged("fed-call-2")) == 1
     assert fed.hcmc.logged("fed-call-2") == []
+
+
+def _connections(node: Node, port: int) -> set[int]:
+    """The local ports of `node`'s gateway process's established TCP connections to `port` (Linux)."""
+    assert node.process is not None
+    fd_dir = Path(f"/proc/{node.process.pid}/fd")
+    sockets = set()
+    for fd in fd_dir.iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                sockets.add(target[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+        if state == "01" and inode in sockets and int(remote.split(":")[1], 16) == port:
+            ports.add(int(local.split(":")[1], 16))
+    return ports
+
+
+def test_the_lgsp_calls_the_ndxp_again_over_the_same_connection_after_a_pause(fed: Federation) -> None:
+    """Gateways keep idle connections `exchange.keep_alive_seconds` (not uvicorn's 5 s), and a gateway's
+    pool keeps those to its peers `exchange.peer_idle_seconds`: after a pause, no new mutual-TLS handshake."""
+    assert fed.call("POST", POPULATION, b"1", **{"X-Road-Id": "fed-keep-1"}).status_code == 200
+    before = _connections(fed.hanoi, fed.ndxp.port)
+    assert before, "Hà Nội's LGSP holds no connection to the NDXP after calling it"
+    time.sleep(6.5)  # longer than uvicorn's default keep-alive and than the providers' pool keeps one
+    assert fed.call("POST", POPULATION, b"2", **{"X-Road-Id": "fed-keep-2"}).status_code == 200
+    after = _connections(fed.hanoi, fed.ndxp.port)
+    assert after and after <= before, f"new connections to the NDXP: {sorted(after - before)}"
+    assert len(fed.ndxp.logged("fed-keep-2")) == 1
 
 
 def test_the_provider_gateway_refuses_without_a_right_and_the_error_travels_back(fed: Federation) -> None:

@@ -19,7 +19,7 @@ from vnegov.kernel import logging as vlogging
 from vnegov.kernel.context import SYSTEM
 from vnegov.kernel.db import Database
 from vnegov.kernel.errors import DomainError, InvalidInput, exit_code_for
-from vnegov.kernel.settings import get_settings
+from vnegov.kernel.settings import Settings, get_settings
 
 app = typer.Typer(help="vnegov — Viet Nam's e-Government platforms, runnable.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
@@ -79,13 +79,7 @@ def _serve(
         f"serving {shown} at http://{host}:{port} with {workers} worker(s)  "
         f"(API docs: http://{host}:{port}/api/docs)"
     )
-    from vnegov.exchange.gateway.tls import server_options
-    from vnegov.kernel.serving import CorkedHttpToolsProtocol
-
-    serving = names or [c.name for c in components.available()]
-    # A gateway, and a registry that answers only gateways (their certificates: exchange.provider).
-    tls = server_options(settings.exchange) if {"exchange", "registries"} & set(serving) else {}
-    tls = {"http": CorkedHttpToolsProtocol, **tls}  # TLS brings a protocol class of its own
+    options = server_options(settings, names or [c.name for c in components.available()])
     if workers > 1:
         db.dispose()
         os.environ["VNEGOV_SERVE_COMPONENTS"] = ",".join(names or [])
@@ -98,7 +92,7 @@ def _serve(
             port=port,
             log_config=None,
             proxy_headers=True,
-            **tls,
+            **options,
         )
         return
     uvicorn.run(
@@ -107,8 +101,24 @@ def _serve(
         port=port,
         log_config=None,
         proxy_headers=True,
-        **tls,
+        **options,
     )
+
+
+def server_options(settings: Settings, serving: list[str]) -> dict[str, Any]:
+    """uvicorn's options for serving these components: our HTTP protocol; TLS for a gateway and for a
+    registry that answers only gateways (their certificates: exchange.provider); a gateway keeps idle
+    connections `exchange.keep_alive_seconds`, so that peer gateways do not shake hands again after
+    every pause of uvicorn's default 5 s."""
+    from vnegov.exchange.gateway.tls import server_options as tls_options
+    from vnegov.kernel.serving import CorkedHttpToolsProtocol
+
+    options: dict[str, Any] = {"http": CorkedHttpToolsProtocol}
+    if {"exchange", "registries"} & set(serving):
+        options.update(tls_options(settings.exchange))  # TLS brings a protocol class of its own
+    if "exchange" in serving:
+        options["timeout_keep_alive"] = settings.exchange.keep_alive_seconds
+    return options
 
 
 def _prepare_with_progress(seed: bool) -> tuple[Database, dict[str, Any] | None]:

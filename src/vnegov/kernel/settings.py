@@ -55,6 +55,19 @@ class ExchangeSettings(BaseModel):
         None, description="Calls per client and service per day; none: unlimited"
     )
     upstream_connections: int = Field(200, description="Pooled keep-alive connections to providers")
+    keep_alive_seconds: int = Field(
+        120,
+        ge=1,
+        description="How long the gateway keeps an idle connection from a client system or a peer gateway"
+        " open (X-Road's server-connector-max-idle-time, 120 s in its Finnish package): a peer that"
+        " reconnects pays a mutual-TLS handshake on both sides",
+    )
+    peer_idle_seconds: float = Field(
+        100.0,
+        gt=0,
+        description="How long an idle connection to a peer gateway is kept for reuse; shorter than the"
+        " peers' keep_alive_seconds, so that the peer never closes one as it is reused",
+    )
     registry_refresh_seconds: float = Field(5.0, description="How stale the gateway's registry may be")
     seal_interval_seconds: float = Field(10.0, description="How often the message log is sealed")
     timestamp_grace_seconds: float = Field(

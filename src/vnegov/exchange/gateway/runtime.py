@@ -80,6 +80,7 @@ class Gateway:
             local_origin=settings.signing.public_base_url,
             local_app=local_app,
             local_peer=self.gateway_id,
+            idle_seconds=self.config.peer_idle_seconds,
         )
         self.peers = PeerCheck(self.config.tls_ca_file, self.config.crl_refresh_seconds)
         if self.config.role == "lgsp" and not (self.config.parent_url and self.config.parent_code):

@@ -75,8 +75,12 @@ class Upstream:
         max_response_bytes: int = 64 * 1024 * 1024,
         local_peer: str | None = None,
         delivered_by: str | None = None,
+        idle_seconds: float = 4.0,
     ) -> None:
         self.connections = connections
+        # Providers are any HTTP servers (uvicorn closes idle connections after 5 s); peer gateways keep
+        # theirs for `exchange.keep_alive_seconds`, and their pool keeps them a little less long.
+        self.idle_seconds = idle_seconds
         self.local_origin = local_origin.rstrip("/") if local_origin else None
         self.local_app = local_app
         self.ssl_context = ssl_context
@@ -96,6 +100,7 @@ class Upstream:
                 ssl_context=self.ssl_context,
                 max_response_bytes=self.max_response_bytes,
                 drop_headers=ANSWER_DROPPED,
+                idle_seconds=self.idle_seconds,
             )
         return client
 
