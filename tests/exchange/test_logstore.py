@@ -220,11 +220,16 @@ def test_the_writer_connection_never_returns_to_the_pool(log_db) -> None:  # typ
         assert left == 0, f"a pooled connection committed on its own (attempt {attempt})"
 
 
-def _monitoring_rows(db: Database, first: int, count: int) -> tuple[MultiRowInsert, list[tuple[Any, ...]]]:
+def _monitoring_rows(
+    db: Database, first: int, count: int, *, rollback_on_conflict: bool = True
+) -> tuple[MultiRowInsert, list[tuple[Any, ...]]]:
     """Monitoring rows (`opmon.FIELDS` order) as a writer process stores them with a log batch."""
     row = operator.itemgetter(*OPMON_FIELDS)
     rows = [row({**_opmon_fields(), "message_id": f"opmon-{i}"}) for i in range(first, first + count)]
-    return MultiRowInsert(db, OpmonRecord.__tablename__, OPMON_FIELDS), rows
+    insert = MultiRowInsert(
+        db, OpmonRecord.__tablename__, OPMON_FIELDS, rollback_on_conflict=rollback_on_conflict
+    )
+    return insert, rows
 
 
 def _opmon_fields() -> dict[str, Any]:
@@ -297,18 +302,37 @@ def test_a_batch_larger_than_one_statement_is_one_transaction(log_db, monkeypatc
     assert report.ok and report.entries == 40, report.lines()
 
 
-def test_a_batch_that_lost_the_race_leaves_no_monitoring_row_behind(log_db) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("rollback_on_conflict", [True, False], ids=["or-rollback", "plain-insert"])
+def test_a_batch_that_lost_the_race_leaves_no_monitoring_row_behind(log_db, rollback_on_conflict) -> None:  # type: ignore[no-untyped-def]
     """Another process's writer stored these sequence numbers first: the batch fails whole (its
-    monitoring rows too), is chained again after the stored tip, and every row is stored once."""
+    monitoring rows too), is chained again after the stored tip, and every row is stored once —
+    whether the conflict ended the transaction itself (SQLite's `INSERT OR ROLLBACK`, as the log's
+    and the writer process's inserts are) or left it to the writer to roll back."""
     db, url, ctx = log_db
     other = Database(url)
     try:
         late = logstore._Writer(db)  # its tip is 0, and stays so while the other writes
+        if not rollback_on_conflict:  # the conflict leaves the transaction open: the writer rolls back
+            late.insert = MultiRowInsert(db, LogRecord.__tablename__, logstore._FIELDS)
         logstore._Writer(other).persist(_chain_of([(fields(i), None) for i in range(3)]))
-        late.persist(_chain_of([(fields(i), None) for i in range(3, 6)]), [_monitoring_rows(db, 0, 4)])
+        monitoring = _monitoring_rows(db, 0, 4, rollback_on_conflict=rollback_on_conflict)
+        late.persist(_chain_of([(fields(i), None) for i in range(3, 6)]), [monitoring])
         assert _counts(db) == (6, 0, 4)
         assert late.tip.sequence == 6
+        logstore._Writer(other).persist(_chain_of([(fields(i), None) for i in range(6, 8)]))
+        late.persist(_chain_of([(fields(8), None)]), [_monitoring_rows(db, 4, 1)])  # and lost again
+        assert _counts(db) == (9, 0, 5)
         report = logstore.verify(db, ctx)
-        assert report.ok and report.entries == 6, report.lines()
+        assert report.ok and report.entries == 9, report.lines()
     finally:
         other.dispose()
+
+
+def test_only_sqlite_log_inserts_roll_back_on_conflict(log_db) -> None:  # type: ignore[no-untyped-def]
+    """`INSERT OR ROLLBACK` is SQLite's (PostgreSQL has no such clause, and needs no statement journal)."""
+    db, _url, _ctx = log_db
+    writer = logstore._Writer(db)
+    expected = "INSERT OR ROLLBACK INTO" if db.dialect == "sqlite" else "INSERT INTO"
+    assert writer.insert.head.startswith(expected + " exchange_log_record")
+    assert writer.bodies.head.startswith(expected + " exchange_log_body")
+    assert MultiRowInsert(db, "t", ["a"]).head.startswith("INSERT INTO")

@@ -93,8 +93,8 @@ class _Writer:
         self.sqlite = db.dialect == "sqlite"
         # PostgreSQL through psycopg (the driver vnegov installs): one statement a batch, sent as is.
         self.native = native_postgres(db.engine.dialect)
-        self.insert = MultiRowInsert(db, LogRecord.__tablename__, _FIELDS)
-        self.bodies = MultiRowInsert(db, LogBody.__tablename__, _BODY_FIELDS)
+        self.insert = MultiRowInsert(db, LogRecord.__tablename__, _FIELDS, rollback_on_conflict=True)
+        self.bodies = MultiRowInsert(db, LogBody.__tablename__, _BODY_FIELDS, rollback_on_conflict=True)
         self.tip = stored_tip(db)
         self.connection: Any = None
         self.integrity_error: type[Exception] = db.engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
@@ -189,7 +189,8 @@ class _Writer:
                     cursor.execute(*(insert.numbered(chunk) if self.native else insert.statement(chunk)))
             cursor.execute("COMMIT")
         except BaseException:
-            cursor.execute("ROLLBACK")
+            if not self.sqlite or cursor.connection.in_transaction:  # `INSERT OR ROLLBACK` ended it
+                cursor.execute("ROLLBACK")
             raise
 
     def _reset(self) -> None:

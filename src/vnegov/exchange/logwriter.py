@@ -519,7 +519,9 @@ def _serve(source: int, sink: int) -> None:
     try:
         db = Database(url)
         writer = logstore._Writer(db)
-        monitoring_insert = MultiRowInsert(db, OpmonRecord.__tablename__, MONITORING_FIELDS)
+        monitoring_insert = MultiRowInsert(
+            db, OpmonRecord.__tablename__, MONITORING_FIELDS, rollback_on_conflict=True
+        )
     except Exception as exc:
         _write_all(sink, _frame(("error", f"{exc.__class__.__name__}: {exc}")))
         raise
