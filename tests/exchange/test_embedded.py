@@ -92,3 +92,36 @@ def test_the_log_page_shows_either_gateways_log(up: tuple[TestClient, Database, 
         and f"<option selected>{LGSP}</option>" in page.text
     )
     client.post("/logout")
+
+
+def test_only_services_a_registry_knows_become_prometheus_series(
+    up: tuple[TestClient, Database, Path],
+) -> None:
+    """A client may put any name in a path; the gateways count calls under a service only when a
+    registry knows it (theirs, or the next gateway's, which names it in X-Road-Service). Each label
+    value is a series kept for the process's life: made-up names would grow it without end."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    client, _db, data = up
+    secrets = json.loads((data / "demo-credentials.json").read_text())["exchange_lgsp_h24"][0]
+    r = client.post(
+        f"{PREFIX}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(secrets["client_id"], secrets["client_secret"]),
+    )
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}", "X-Road-Client": CLIENT}
+    for i in range(3):  # relayed by the LGSP, refused by the NDXP
+        r = client.post(f"{PREFIX}/r1/VN/GOV/G22/DVCQG/madeUp{i}", content=b"x", headers=headers)
+        assert r.status_code == 404 and r.headers["x-road-error"] == "Server.ServerProxy.UnknownService"
+        r = client.post(f"{PREFIX}/r1/VN/GOV/G99/NOBODY/guess{i}", content=b"x", headers=headers)
+        assert r.status_code >= 400
+    assert (
+        client.post(f"{PREFIX}/r1/VN/GOV/G22/DVCQG/echo/v1", content=b"x", headers=headers).status_code == 200
+    )
+
+    exposed = generate_latest(REGISTRY).decode()
+    calls = [line for line in exposed.splitlines() if line.startswith("vnegov_exchange_calls_total{")]
+    assert not any("madeUp" in line or "NOBODY" in line for line in exposed.splitlines())
+    assert any('service="unknown"' in line and 'outcome="unknown_service"' in line for line in calls)
+    echo = [line for line in calls if 'service="VN/GOV/G22/DVCQG/echo' in line and 'outcome="200"' in line]
+    assert echo, calls  # the relayed call, counted under the service the NDXP resolved

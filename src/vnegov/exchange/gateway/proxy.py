@@ -57,6 +57,8 @@ LGSP_PREFIX = "/XrdAdapter/RestService/forward/"
 RELAYED = ("x-road-error", "x-road-service")  # kept from the next gateway's answer
 MAX_USER_ID = 200
 MAX_ISSUE = 500
+UNRESOLVED = "unknown"
+"""The Prometheus label of calls for no service this gateway or the next one has registered."""
 
 
 class _RequestIds:
@@ -98,6 +100,10 @@ class Call:
         self.message_id = self.headers.get("x-road-id") or self.request_id
         self.client: str | None = None
         self.service: str | None = None
+        # The service the call is counted under in Prometheus: only one a registry knows (ours, or
+        # the next gateway's, which names it in X-Road-Service), never the caller's words — each
+        # label value is a series kept for the process's life, and a client could make up millions.
+        self.counted = UNRESOLVED
         self.peer: Peer | None = None
         self.started = time.perf_counter()
         self.received_ms = int(time.time() * 1000)
@@ -150,7 +156,7 @@ class Call:
                 E.UNKNOWN_SERVICE, f"service {provider}/{code} is not registered", field="path"
             )
         route, versioned = found
-        self.service = str(route.service)
+        self.service = self.counted = str(route.service)
         sub_path = (
             "/" + "/".join(rest[2 if versioned else 1 :]) if len(rest) > (2 if versioned else 1) else ""
         )
@@ -435,6 +441,8 @@ class Call:
         # From another gateway: its error type and the service it resolved; never from a provider.
         downstream = {k: v for k, v in out_headers if k in RELAYED} if relayed else {}  # names: lower case
         logged_service = downstream.get("x-road-service") or self.service or ""
+        if relayed:
+            self.counted = downstream.get("x-road-service") or UNRESOLVED
         if body_logging != "off":  # "off": the provider declared this public data not worth a record
             bodies = None
             if body_logging == "full":
@@ -447,7 +455,7 @@ class Call:
             )
             self.gw.note_logged()
         observe(
-            self.service or "unknown",
+            self.counted,
             str(status) if failure is None else failure.kind.code,
             time.perf_counter() - self.started,
         )
@@ -606,7 +614,7 @@ class Call:
         )
 
     async def refuse(self, exc: GatewayError) -> None:
-        observe(self.service or "unknown", exc.kind.code, time.perf_counter() - self.started)
+        observe(self.counted, exc.kind.code, time.perf_counter() - self.started)
         declared = self.headers.get("content-length", "0")
         self._monitor(
             exc.kind.status, int(declared) if declared.isdigit() else 0, 0, exc.kind.xroad, exc.message
