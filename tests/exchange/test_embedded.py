@@ -46,10 +46,8 @@ def _records(db: Database, message_id: str) -> list[tuple[str, str, int]]:
         ]
 
 
-def test_a_provincial_call_travels_the_embedded_lgsp_and_the_ndxp(
-    up: tuple[TestClient, Database, Path],
-) -> None:
-    client, db, data = up
+def _lgsp_headers(client: TestClient, data: Path) -> dict[str, str]:
+    """A token of Hà Nội's one-stop system from the embedded LGSP, and its X-Road-Client."""
     secrets = json.loads((data / "demo-credentials.json").read_text())["exchange_lgsp_h24"][0]
     r = client.post(
         f"{PREFIX}/token",
@@ -57,8 +55,14 @@ def test_a_provincial_call_travels_the_embedded_lgsp_and_the_ndxp(
         auth=(secrets["client_id"], secrets["client_secret"]),
     )
     assert r.status_code == 200, r.text
-    token = r.json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "X-Road-Client": CLIENT, "X-Road-Id": "embedded-1"}
+    return {"Authorization": f"Bearer {r.json()['access_token']}", "X-Road-Client": CLIENT}
+
+
+def test_a_provincial_call_travels_the_embedded_lgsp_and_the_ndxp(
+    up: tuple[TestClient, Database, Path],
+) -> None:
+    client, db, data = up
+    headers = {**_lgsp_headers(client, data), "X-Road-Id": "embedded-1"}
     r = client.post(f"{PREFIX}/r1/VN/GOV/G22/DVCQG/echo/v1/x", content=b"two gateways", headers=headers)
     assert r.status_code == 200, r.text
     assert r.content == b"two gateways" and r.headers["x-echo-road-client"] == CLIENT
@@ -103,13 +107,7 @@ def test_only_services_a_registry_knows_become_prometheus_series(
     from prometheus_client import REGISTRY, generate_latest
 
     client, _db, data = up
-    secrets = json.loads((data / "demo-credentials.json").read_text())["exchange_lgsp_h24"][0]
-    r = client.post(
-        f"{PREFIX}/token",
-        data={"grant_type": "client_credentials"},
-        auth=(secrets["client_id"], secrets["client_secret"]),
-    )
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}", "X-Road-Client": CLIENT}
+    headers = _lgsp_headers(client, data)
     for i in range(3):  # relayed by the LGSP, refused by the NDXP
         r = client.post(f"{PREFIX}/r1/VN/GOV/G22/DVCQG/madeUp{i}", content=b"x", headers=headers)
         assert r.status_code == 404 and r.headers["x-road-error"] == "Server.ServerProxy.UnknownService"
