@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import operator
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from tests.conftest import PG_ENV, ROOT, _fresh_postgres
 from tests.exchange.test_messagelog import fields
 from vnegov import migrate
-from vnegov.exchange import logstore
+from vnegov.exchange import logstore, opmon
 from vnegov.exchange.messagelog import ProblemCode
 from vnegov.exchange.messagelog.records import ChainTip, MessageLogEntry, next_entry
 from vnegov.exchange.models import LogBody, LogRecord, OpmonRecord
@@ -224,8 +223,9 @@ def _monitoring_rows(
     db: Database, first: int, count: int, *, rollback_on_conflict: bool = True
 ) -> tuple[MultiRowInsert, list[tuple[Any, ...]]]:
     """Monitoring rows (`opmon.FIELDS` order) as a writer process stores them with a log batch."""
-    row = operator.itemgetter(*OPMON_FIELDS)
-    rows = [row({**_opmon_fields(), "message_id": f"opmon-{i}"}) for i in range(first, first + count)]
+    rows = opmon.stored(
+        [opmon.row_of({**_opmon_fields(), "message_id": f"opmon-{i}"}) for i in range(first, first + count)]
+    )
     insert = MultiRowInsert(
         db, OpmonRecord.__tablename__, OPMON_FIELDS, rollback_on_conflict=rollback_on_conflict
     )

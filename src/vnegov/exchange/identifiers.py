@@ -93,6 +93,16 @@ class ServiceId:
         return f"{self.provider}/{self.service_code}{tail}"
 
 
+def member_of(identifier: str) -> str:
+    """The member (`VN/GOV/H24`) of a stored client or service identifier, as text; "" when it has fewer
+    than three parts. Total on purpose: the message log keeps what a refused caller wrote, too.
+
+    Stored beside a log or monitoring record's client and service, it is what an agency's own records
+    are found by (an indexed equality: a prefix match scanned the whole table)."""
+    parts = identifier.split("/", 3)
+    return "/".join(parts[:3]) if len(parts) >= 3 else ""
+
+
 def _check_common(instance: str, member_class: str, member_code: str, field: str) -> None:
     check_part(instance, "instance", field)
     check_part(member_class, "member class", field)

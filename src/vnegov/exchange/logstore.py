@@ -25,6 +25,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from vnegov.exchange.identifiers import member_of
 from vnegov.exchange.messagelog import (
     GENESIS,
     Chain,
@@ -42,6 +43,7 @@ from vnegov.exchange.messagelog import (
 )
 from vnegov.exchange.messagelog.records import LinkedRecord, from_micros, rfc3339_micros
 from vnegov.exchange.models import LogArchive, LogBody, LogRecord, LogSeal
+from vnegov.exchange.owned import identifier_filters, owned_newest
 from vnegov.exchange.schemas import LoggedBodies, LogPage, LogRecordRead
 from vnegov.kernel import audit
 from vnegov.kernel.clock import VN_TZ
@@ -54,12 +56,18 @@ from vnegov.signing.crypto import timestamp_request
 
 PAGE = 2000
 _FIELDS = [c.name for c in LogRecord.__table__.columns]
-_ROW_OF = operator.attrgetter(*_FIELDS)
-_TIME_COLUMNS = [i for i, name in enumerate(_FIELDS) if name in ("request_time", "response_time")]
-if tuple(_FIELDS) != LinkedRecord._fields:  # pragma: no cover - a changed table must change the records
+_MEMBER_FIELDS = ("client_member", "service_member")  # stored beside the chain, not in it
+if (
+    tuple(_FIELDS) != LinkedRecord._fields + _MEMBER_FIELDS
+):  # pragma: no cover - a changed table must change the records
     raise RuntimeError(
         f"exchange_log_record's columns {_FIELDS} are not LinkedRecord's {LinkedRecord._fields}"
+        f" and then {_MEMBER_FIELDS}"
     )
+_CHAIN_COLUMNS = [LogRecord.__table__.c[name] for name in LinkedRecord._fields]
+_ROW_OF = operator.attrgetter(*LinkedRecord._fields)
+_TIME_COLUMNS = [i for i, name in enumerate(_FIELDS) if name in ("request_time", "response_time")]
+_CLIENT, _SERVICE = LinkedRecord._fields.index("client"), LinkedRecord._fields.index("service")
 
 
 class Bodies(NamedTuple):
@@ -122,10 +130,12 @@ class _Writer:
         return value
 
     def _row(self, entry: MessageLogEntry | LinkedRecord) -> tuple[Any, ...]:
-        """The entry's column values in `_FIELDS` order (read in one C call: this runs per record)."""
-        row = list(entry) if type(entry) is LinkedRecord else list(_ROW_OF(entry))
+        """The entry's column values in `_FIELDS` order (read in one C call: this runs per record),
+        the members of its client and service last."""
+        row: list[Any] = list(entry) if type(entry) is LinkedRecord else list(_ROW_OF(entry))
         for i in _TIME_COLUMNS:
             row[i] = self._stored(row[i])
+        row += (member_of(row[_CLIENT]), member_of(row[_SERVICE]))
         return tuple(row)
 
     def persist(self, chain: Chain, also: Also = ()) -> None:
@@ -229,7 +239,7 @@ def iter_entries(db: Database, *, after: int = 0, page: int = PAGE) -> Iterator[
         with db.read() as session:
             rows = (
                 session.execute(
-                    sa.select(*LogRecord.__table__.columns)
+                    sa.select(*_CHAIN_COLUMNS)
                     .where(LogRecord.sequence > after)
                     .order_by(LogRecord.sequence)
                     .limit(page)
@@ -251,6 +261,7 @@ def count_calls(db: Database, client: str, service: str, start: datetime, end: d
             sa.select(sa.func.count())
             .select_from(LogRecord)
             .where(
+                LogRecord.client_member == member_of(client),  # for the index
                 LogRecord.client == client,
                 LogRecord.service == service,
                 LogRecord.request_time >= start,
@@ -340,13 +351,14 @@ def verify(db: Database, ctx: SigningContext) -> VerificationReport:
 # --------------------------------------------------------------------------- search (who may see what)
 
 
-def _agency_prefixes(actor: Principal) -> tuple[str, ...] | None:
-    """None: every record (platform administrators, auditors); else the agency's own identifiers."""
+def _agency_members(actor: Principal) -> tuple[str, ...] | None:
+    """None: every record (platform administrators, auditors); else the agency's own members
+    (`VN/GOV/H24`), which its records name as client or service."""
     if actor.has_role("platform-admin") or actor.has_role("auditor") or actor.has_role("system"):
         return None
     if not actor.agency_code:
         return ()
-    return tuple(f"{instance}/GOV/{actor.agency_code}/" for instance in ("VN",))
+    return tuple(f"{instance}/GOV/{actor.agency_code}" for instance in ("VN",))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -379,29 +391,29 @@ def search(
     agency and to auditors; every such read is written to the audit log (Decree 13/2023).
     """
     since, until = _aware(since), _aware(until)
-    query = sa.select(LogRecord).order_by(LogRecord.sequence.desc()).limit(limit)
-    prefixes = _agency_prefixes(actor)
-    if prefixes is not None:
-        own = [LogRecord.client.startswith(p) for p in prefixes] + [
-            LogRecord.service.startswith(p) for p in prefixes
-        ]
-        query = query.where(sa.or_(*own) if own else sa.false())
+    members = _agency_members(actor)
+    filters = identifier_filters(LogRecord, client, service)
     if message_id:
-        query = query.where(LogRecord.message_id == message_id)
-    if client:
-        query = query.where(LogRecord.client == client)
-    if service:
-        query = query.where(sa.or_(LogRecord.service == service, LogRecord.service.startswith(service + "/")))
+        filters.append(LogRecord.message_id == message_id)
     if since:
-        query = query.where(LogRecord.request_time >= since)
+        filters.append(LogRecord.request_time >= since)
     if until:
-        query = query.where(LogRecord.request_time < until)
+        filters.append(LogRecord.request_time < until)
     if before:
-        query = query.where(LogRecord.sequence < before)
-    rows = session.scalars(query).all()
+        filters.append(LogRecord.sequence < before)
+    rows: Sequence[LogRecord]
+    if members is None or message_id:  # everything, or one message: no need to read by member
+        query = sa.select(LogRecord).where(*filters).order_by(LogRecord.sequence.desc()).limit(limit)
+        if members is not None:
+            query = query.where(
+                sa.or_(LogRecord.client_member.in_(members), LogRecord.service_member.in_(members))
+            )
+        rows = session.scalars(query).all()
+    else:
+        rows = owned_newest(session, LogRecord, LogRecord.sequence, members, filters, limit)
     items, revealed = [], []
     for row in rows:
-        entitled = prefixes is None or any(row.client.startswith(p) for p in prefixes)
+        entitled = members is None or row.client_member in members
         if entitled and row.user_id:
             revealed.append(row.sequence)
         items.append(
@@ -441,9 +453,9 @@ def search(
 def read_bodies(session: Session, *, actor: Principal, sequence: int) -> LoggedBodies:
     """A call's logged bodies, for the calling or providing agency (or an auditor); the read is audited."""
     record = session.get(LogRecord, sequence)
-    prefixes = _agency_prefixes(actor)
+    members = _agency_members(actor)
     visible = record is not None and (
-        prefixes is None or any(record.client.startswith(p) or record.service.startswith(p) for p in prefixes)
+        members is None or record.client_member in members or record.service_member in members
     )
     bodies = session.get(LogBody, sequence) if visible else None
     if record is None or bodies is None:

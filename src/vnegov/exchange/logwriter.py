@@ -510,7 +510,7 @@ def _store(persist: Any, items: list[tuple[int, tuple[Any, ...], Any]], also: An
 
 
 def _serve(source: int, sink: int) -> None:
-    from vnegov.exchange import logstore
+    from vnegov.exchange import logstore, opmon
     from vnegov.exchange.models import OpmonRecord
     from vnegov.kernel.db import Database, MultiRowInsert
 
@@ -543,7 +543,7 @@ def _serve(source: int, sink: int) -> None:
         for records, rows in frames:
             items += records
             monitoring += rows
-        also = [(monitoring_insert, monitoring)] if monitoring else []
+        also = [(monitoring_insert, opmon.stored(monitoring))] if monitoring else []
         started = time.perf_counter()
         acks: list[Ack] = []
         if items:

@@ -194,8 +194,8 @@ class LogRecord(Base):
     sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     message_id: Mapped[str] = mapped_column(sa.String(200), index=True)
     query_id: Mapped[str] = mapped_column(sa.String(200))
-    client: Mapped[str] = mapped_column(sa.String(1100), index=True)
-    service: Mapped[str] = mapped_column(sa.String(1400), index=True)
+    client: Mapped[str] = mapped_column(sa.String(1100))
+    service: Mapped[str] = mapped_column(sa.String(1400))
     user_id: Mapped[str] = mapped_column(sa.String(200))
     issue: Mapped[str] = mapped_column(sa.String(500))
     request_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -209,6 +209,15 @@ class LogRecord(Base):
     previous_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(sa.Integer)
+    # Not part of the chain (`LinkedRecord` ends at `version`): the members of client and service
+    # (`identifiers.member_of`), which an agency's records are found by, newest first.
+    client_member: Mapped[str] = mapped_column(sa.String(1100), server_default="")
+    service_member: Mapped[str] = mapped_column(sa.String(1400), server_default="")
+
+    __table_args__ = (
+        sa.Index("ix_exchange_log_record_client_member", "client_member", "sequence"),
+        sa.Index("ix_exchange_log_record_service_member", "service_member", "sequence"),
+    )
 
 
 class LogBody(Base):
@@ -280,8 +289,8 @@ class OpmonRecord(Base):
     request_out_ts: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     response_in_ts: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     response_out_ts: Mapped[int] = mapped_column(sa.BigInteger)
-    client: Mapped[str] = mapped_column(sa.String(1100), index=True)
-    service: Mapped[str] = mapped_column(sa.String(1400), index=True)
+    client: Mapped[str] = mapped_column(sa.String(1100))
+    service: Mapped[str] = mapped_column(sa.String(1400))
     message_id: Mapped[str] = mapped_column(sa.String(200))
     message_user_id: Mapped[str] = mapped_column(sa.String(200))
     message_issue: Mapped[str] = mapped_column(sa.String(500))
@@ -295,3 +304,11 @@ class OpmonRecord(Base):
     fault_code: Mapped[str] = mapped_column(sa.String(200))
     fault_string: Mapped[str] = mapped_column(sa.String(2000))
     service_type: Mapped[str] = mapped_column(sa.String(10))
+    # As in the log: the members of client and service (`identifiers.member_of`), for owners' queries.
+    client_member: Mapped[str] = mapped_column(sa.String(1100), server_default="")
+    service_member: Mapped[str] = mapped_column(sa.String(1400), server_default="")
+
+    __table_args__ = (
+        sa.Index("ix_exchange_opmon_record_client_member", "client_member", "id"),
+        sa.Index("ix_exchange_opmon_record_service_member", "service_member", "id"),
+    )

@@ -12,6 +12,7 @@ import logging
 import operator
 import threading
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,16 +20,15 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from vnegov.exchange.identifiers import member_of
 from vnegov.exchange.models import OpmonRecord
+from vnegov.exchange.owned import identifier_filters, owned_newest
 from vnegov.kernel.clock import VN_TZ
 from vnegov.kernel.context import Principal
 from vnegov.kernel.db import Database, MultiRowInsert
 
 log = logging.getLogger(__name__)
 
-FIELDS = tuple(c.name for c in OpmonRecord.__table__.columns if c.name != "id")
-"""A monitoring row's values, in this order (the table's columns): the gateway builds each call's row
-as a tuple in this order (a dict per call, turned into a tuple, cost it ≈ 3 % of its instructions)."""
 ROW_FIELDS = (
     "monitoring_data_ts",
     "security_server_type",
@@ -53,15 +53,26 @@ ROW_FIELDS = (
     "fault_string",
     "service_type",
 )
-if FIELDS != ROW_FIELDS:  # pragma: no cover - a changed table must change the gateway's rows too
-    raise RuntimeError(f"exchange_opmon_record's columns {FIELDS} are not the rows' {ROW_FIELDS}")
+"""A monitoring row's values, in this order: the gateway builds each call's row as a tuple in this
+order (a dict per call, turned into a tuple, cost it ≈ 3 % of its instructions)."""
+FIELDS = (*ROW_FIELDS, "client_member", "service_member")
+"""The table's columns as rows are stored (`stored`): a row, then the members of its client and service."""
+if tuple(c.name for c in OpmonRecord.__table__.columns if c.name != "id") != FIELDS:  # pragma: no cover
+    raise RuntimeError(f"exchange_opmon_record's columns are not {FIELDS}: change the gateway's rows too")
 MonitoringRow = tuple[Any, ...]
-_ROW = operator.itemgetter(*FIELDS)
+_ROW = operator.itemgetter(*ROW_FIELDS)
+_CLIENT, _SERVICE = ROW_FIELDS.index("client"), ROW_FIELDS.index("service")
 
 
 def row_of(fields: dict[str, Any]) -> MonitoringRow:
     """A monitoring row from its fields by name (`ROW_FIELDS`)."""
     return tuple(_ROW(fields))
+
+
+def stored(rows: list[MonitoringRow]) -> list[MonitoringRow]:
+    """Rows as they are inserted (`FIELDS`): each with the members of its client and service, added
+    by the writer, off the gateway's event loop."""
+    return [(*row, member_of(row[_CLIENT]), member_of(row[_SERVICE])) for row in rows]
 
 
 class OpmonRead(BaseModel):
@@ -150,7 +161,7 @@ class OpmonWriter:
         # Plain tuples to the driver: this thread shares the interpreter with the gateway's event loop.
         try:
             with self.db.transaction() as session:
-                self._insert.execute(session.connection(), batch)
+                self._insert.execute(session.connection(), stored(batch))
         except Exception:
             log.exception("operational monitoring records were lost", extra={"count": len(batch)})
 
@@ -159,11 +170,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)  # no offset: Vietnam time
 
 
-def _owner_filter(actor: Principal) -> sa.ColumnElement[bool] | None:
+def _owner_members(actor: Principal) -> tuple[str, ...] | None:
+    """None: every record (administrators, the monitoring component); else the agency's members."""
     if actor.has_role("platform-admin") or actor.has_role("monitoring") or actor.has_role("system"):
         return None
-    prefix = f"VN/GOV/{actor.agency_code}/" if actor.agency_code else "\x00"
-    return sa.or_(OpmonRecord.client.startswith(prefix), OpmonRecord.service.startswith(prefix))
+    return (f"VN/GOV/{actor.agency_code}",) if actor.agency_code else ()
 
 
 def query(
@@ -176,19 +187,19 @@ def query(
     service: str | None = None,
     limit: int = 100,
 ) -> list[OpmonRead]:
-    """Records newest first, as X-Road's `getSecurityServerOperationalData` answers them."""
-    stmt = sa.select(OpmonRecord).order_by(OpmonRecord.id.desc()).limit(limit)
-    owner = _owner_filter(actor)
-    if owner is not None:
-        stmt = stmt.where(owner)
+    """Records newest first, as X-Road's `getSecurityServerOperationalData` answers them; an agency
+    sees the calls its systems made or answered."""
+    filters = identifier_filters(OpmonRecord, client, service)
     if since is not None:
-        stmt = stmt.where(OpmonRecord.monitoring_data_ts >= int(_aware(since).timestamp()))
+        filters.append(OpmonRecord.monitoring_data_ts >= int(_aware(since).timestamp()))
     if until is not None:
-        stmt = stmt.where(OpmonRecord.monitoring_data_ts < int(_aware(until).timestamp()))
-    if client:
-        stmt = stmt.where(OpmonRecord.client == client)
-    if service:
-        stmt = stmt.where(
-            sa.or_(OpmonRecord.service == service, OpmonRecord.service.startswith(service + "/"))
-        )
-    return [OpmonRead.model_validate(row, from_attributes=True) for row in session.scalars(stmt)]
+        filters.append(OpmonRecord.monitoring_data_ts < int(_aware(until).timestamp()))
+    members = _owner_members(actor)
+    rows: Sequence[OpmonRecord]
+    if members is None:
+        rows = session.scalars(
+            sa.select(OpmonRecord).where(*filters).order_by(OpmonRecord.id.desc()).limit(limit)
+        ).all()
+    else:
+        rows = owned_newest(session, OpmonRecord, OpmonRecord.id, members, filters, limit)
+    return [OpmonRead.model_validate(row, from_attributes=True) for row in rows]
