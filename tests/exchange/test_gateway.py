@@ -19,6 +19,7 @@ from vnegov.exchange.gateway.events import TOPIC_DENIED
 from vnegov.exchange.messagelog import body_hash
 from vnegov.exchange.models import LogRecord
 from vnegov.kernel.models import OutboxMessage
+from vnegov.signing.context import SigningContext
 
 API = "/api/v1/exchange"
 
@@ -143,6 +144,28 @@ def test_the_logged_calls_seal_and_verify(gw: GatewayEnv) -> None:
     report = logstore.verify(gw.db, gw.signing_context())
     assert report.ok, report.lines()
     assert report.entries >= 5 and report.sealed_through == report.last_sequence
+
+
+def test_a_gateway_without_a_signing_context_seals_with_one_of_its_own_made_once(
+    gw: GatewayEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An LGSP process, or an embedded tier, seals every few seconds: a context per seal would
+    decrypt its key again, or open another HSM session, each time."""
+    made: list[SigningContext] = []
+    original = SigningContext.from_settings
+
+    def counted(settings: Any) -> SigningContext:
+        made.append(original(settings))
+        return made[-1]
+
+    monkeypatch.setattr(SigningContext, "from_settings", counted)
+    for i in range(2):
+        assert gw.client.post(ECHO, content=f"seal {i}".encode(), headers=gw.headers(HCMC)).status_code == 200
+        gw.gateway.seal(None)
+        assert gw.gateway.seal_failure is None
+    assert len(made) == 1
+    report = logstore.verify(gw.db, gw.signing_context())
+    assert report.ok and report.sealed_through == report.last_sequence, report.lines()
 
 
 def test_an_unversioned_service_path_and_the_query_string_pass_through(

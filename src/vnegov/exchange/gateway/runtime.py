@@ -95,6 +95,9 @@ class Gateway:
         self.events: SecurityEvents | None = None
         self.opmon: OpmonWriter | ProcessMonitoring | None = None
         self._seal_lock = threading.Lock()
+        # Its own signing context when the process serves no `signing` component (an LGSP, the
+        # embedded tiers): made once, so its decrypted key, or its HSM session, serves every seal.
+        self._seal_context: SigningContext | None = None
         self._start_lock = threading.Lock()
         self._oldest_unsealed: float | None = None  # monotonic time of the oldest record not yet sealed
         self.seal_failure: str | None = None
@@ -189,7 +192,10 @@ class Gateway:
             started = time.monotonic()
             tip_before = self.log.tip if self.log else None
             try:
-                ctx = ctx or SigningContext.from_settings(self.settings)
+                if ctx is None:
+                    ctx = self._seal_context = self._seal_context or SigningContext.from_settings(
+                        self.settings
+                    )
                 operator = Principal(subject="system:exchange-gateway", agency_code=self.operator.member_code)
                 logstore.seal_pending(self.db, ctx, operator)
             except Exception as exc:
