@@ -214,3 +214,75 @@ def test_an_agency_manages_its_systems_services_and_rights_on_the_page(gw: Gatew
 
 
 HCMC_CLIENT = "VN/GOV/H29/LGSP"
+
+
+def test_an_agency_keeps_a_group_and_grants_it_a_limited_right_on_the_page(gw: GatewayEnv) -> None:
+    """Granted to `local:<code>`, a right holds for the systems in the group, and for them only."""
+    csrf = _signed_in(gw, "H24")
+    service = "VN/GOV/H24/HOTICH/nhomTraCuu/v1"
+    post = gw.client.post
+    try:
+        assert post(
+            "/exchange/manage/register-subsystem",
+            data={"csrf": csrf, "subsystem": "VN/GOV/H24/HOTICH", "name": "Hộ tịch Hà Nội"},
+        ).status_code in (200, 409)  # the test above may have registered it
+        r = post(
+            "/exchange/manage/register-service",
+            data={
+                "csrf": csrf,
+                "service": service,
+                "title": "Tra cứu theo nhóm",
+                "upstream_url": "http://vnegov.test/api/v1/exchange/demo/echo",
+            },
+        )
+        assert r.status_code == 200, r.text
+        page = gw.client.get("/exchange/manage").text
+        assert 'value="global"' not in page  # global groups are the platform administrator's
+        r = post(
+            "/exchange/manage/create-group",
+            data={"csrf": csrf, "kind": "local", "code": "tinh-ban", "name": "Các tỉnh bạn"},
+        )
+        assert r.status_code == 200 and "Đã tạo nhóm" in r.text and "local:tinh-ban" in r.text
+        group = {"csrf": csrf, "kind": "local", "code": "tinh-ban", "owner": ""}
+        r = post("/exchange/manage/add-to-group", data={**group, "subsystem": HCMC_CLIENT})
+        assert r.status_code == 200 and "Đã thêm hệ thống vào nhóm" in r.text
+        # a rate that is not a number is named; nothing is granted
+        r = post(
+            "/exchange/manage/grant",
+            data={"csrf": csrf, "service": service, "client": "local:tinh-ban", "rate_per_second": "nhanh"},
+        )
+        assert r.status_code == 422 and "rate_per_second" in r.text
+        r = post(
+            "/exchange/manage/grant",
+            data={
+                "csrf": csrf,
+                "service": service,
+                "client": "local:tinh-ban",
+                "rate_per_second": "5",
+                "quota_per_day": "1000",
+            },
+        )
+        assert r.status_code == 200 and "5.0 lượt/giây · 1000 lượt/ngày" in r.text, r.text
+        path = f"/r1/{service}/x"
+        assert gw.client.get(path, headers=gw.headers(HCMC_CLIENT)).status_code == 200
+        assert gw.client.get(path, headers=gw.headers(HANOI)).status_code == 403  # not in the group
+        r = post("/exchange/manage/remove-from-group", data={**group, "subsystem": HCMC_CLIENT})
+        assert r.status_code == 200 and "Đã gỡ hệ thống khỏi nhóm" in r.text
+        assert gw.client.get(path, headers=gw.headers(HCMC_CLIENT)).status_code == 403
+        # another agency's group cannot be changed from here
+        r = post(
+            "/exchange/manage/add-to-group",
+            data={**group, "owner": "VN/GOV/H29", "subsystem": HANOI},
+        )
+        assert r.status_code in (403, 404) and 'role="alert"' in r.text
+    finally:
+        gw.client.post("/logout")
+    csrf = _signed_in(gw, "G22", ("platform-admin",))  # the platform keeps global groups
+    try:
+        r = post(
+            "/exchange/manage/create-group",
+            data={"csrf": csrf, "kind": "global", "code": "mot-cua-tinh", "name": "Một cửa cấp tỉnh"},
+        )
+        assert r.status_code == 200 and "global:mot-cua-tinh" in r.text, r.text
+    finally:
+        gw.client.post("/logout")

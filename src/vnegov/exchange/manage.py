@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from vnegov.exchange import credentials, groups, schemas, service
 from vnegov.kernel import web_auth
 from vnegov.kernel.context import Principal
-from vnegov.kernel.errors import DomainError
+from vnegov.kernel.errors import DomainError, InvalidInput
 from vnegov.kernel.http import get_db, status_for
 from vnegov.kernel.web_auth import PagePrincipal
 from vnegov.web.pages import pages_of
@@ -62,6 +62,7 @@ def _render(
         rights=rights,
         creds=creds,
         groups=my_groups,
+        my_member=f"VN/GOV/{actor.agency_code}",
         notice=notice,
         issued=issued,
         error=error,
@@ -80,6 +81,22 @@ Action = Callable[[Session, Principal, dict[str, str]], Any]
 
 def _optional(value: str) -> str | None:
     return value.strip() or None
+
+
+def _number(form: dict[str, str], name: str, kind: type[float] | type[int]) -> Any:
+    """An optional number field: None when empty, else the number (a clear error naming the field)."""
+    value = form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: {value!r} is not a number", field=name) from None
+
+
+def _group(form: dict[str, str]) -> dict[str, Any]:
+    """Which group a form names: kind, code and (local groups) owner."""
+    return {"kind": form["kind"], "code": form["code"], "owner": _optional(form.get("owner", ""))}
 
 
 ACTIONS: dict[str, tuple[Action, str]] = {
@@ -118,6 +135,8 @@ ACTIONS: dict[str, tuple[Action, str]] = {
                 client=f["client"],
                 method=_optional(f.get("method", "")),
                 path=_optional(f.get("path", "")),
+                rate_per_second=_number(f, "rate_per_second", float),
+                quota_per_day=_number(f, "quota_per_day", int),
             ),
         ),
         "Access right granted",
@@ -125,6 +144,27 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "revoke": (
         lambda s, a, f: service.revoke_access(s, actor=a, right_id=int(f["right_id"])),
         "Access right revoked",
+    ),
+    "create-group": (
+        lambda s, a, f: groups.create_group(
+            s,
+            actor=a,
+            group_in=schemas.GroupCreate(
+                kind=f["kind"],  # checked by the schema: local or global
+                code=f["code"],
+                name=f["name"],
+                owner=_optional(f.get("owner", "")),
+            ),
+        ),
+        "Group created",
+    ),
+    "add-to-group": (
+        lambda s, a, f: groups.add_member(s, actor=a, subsystem=f["subsystem"], **_group(f)),
+        "System added to the group",
+    ),
+    "remove-from-group": (
+        lambda s, a, f: groups.remove_member(s, actor=a, subsystem=f["subsystem"], **_group(f)),
+        "System removed from the group",
     ),
     "body-logging": (
         lambda s, a, f: service.set_body_logging(
