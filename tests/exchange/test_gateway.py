@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Caller, _free_port
+from tests.conftest import Caller, _caller, _free_port
 from tests.exchange.conftest import DVCQG, ECHO, HANOI, HCMC, GatewayEnv
 from vnegov.exchange import logstore
 from vnegov.exchange.gateway.events import TOPIC_DENIED
 from vnegov.exchange.messagelog import body_hash
 from vnegov.exchange.models import LogRecord
-from vnegov.kernel.models import OutboxMessage
+from vnegov.kernel.models import AuditLogEntry, OutboxMessage
 from vnegov.signing.context import SigningContext
 
 API = "/api/v1/exchange"
@@ -175,6 +175,46 @@ def test_an_unversioned_service_path_and_the_query_string_pass_through(
     r = gw.client.get(f"{path}/v1/x?a=1&b=%C4%91", headers=gw.headers(HANOI))
     assert r.status_code == 200, r.text
     assert r.headers["x-echo-path"] == "/v1/x"  # "v1" is a path here: no such version is registered
+
+
+def test_a_provider_moves_its_service_and_describes_it(gw: GatewayEnv, g22_operator: Caller) -> None:
+    """A new address takes effect at the gateway at once; only the provider may move or describe it."""
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        gone = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    path = _register(gw, g22_operator, "movedService", gone)
+    assert gw.client.get(f"{path}/v1/x", headers=gw.headers(HANOI)).status_code in (502, 503, 504)
+    service_id = next(
+        s["id"] for s in gw.client.get(f"{API}/services").json() if s["service"] == f"{DVCQG}/movedService"
+    )
+    hanoi = _caller(gw.db, "H24", "Hanoi official")
+    move = f"{API}/services/{service_id}/upstream"
+    echo = "http://vnegov.test/api/v1/exchange/demo/echo"
+    assert gw.client.put(move, json={"upstream_url": echo}, headers=hanoi.headers).status_code == 403
+    bad = gw.client.put(move, json={"upstream_url": "file:///etc/passwd"}, headers=g22_operator.headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "upstream_url", bad.text
+    r = gw.client.put(move, json={"upstream_url": echo}, headers=g22_operator.headers)
+    assert r.status_code == 200, r.text
+    assert gw.client.get(f"{path}/v1/x", headers=gw.headers(HANOI)).status_code == 200
+    document = {"openapi": "3.0.3", "info": {"title": "Moved", "version": "1"}, "paths": {"/x": {}}}
+    describe = f"{API}/services/{service_id}/openapi"
+    assert gw.client.put(describe, json=document, headers=hanoi.headers).status_code == 403
+    r = gw.client.put(describe, json=document, headers=g22_operator.headers)
+    assert r.status_code == 200 and r.json()["has_openapi"] is True, r.text
+    assert gw.client.get(describe).json() == document
+    assert (
+        gw.client.put(
+            f"{API}/services/999999999/upstream", json={"upstream_url": echo}, headers=g22_operator.headers
+        ).status_code
+        == 404
+    )
+    with gw.db.read() as session:
+        actions = set(
+            session.scalars(
+                sa.select(AuditLogEntry.action).where(AuditLogEntry.object_id == f"{DVCQG}/movedService")
+            )
+        )
+    assert {"exchange.service.move", "exchange.service.describe"} <= actions
 
 
 def test_the_demo_catalogue_service_answers_in_process(gw: GatewayEnv) -> None:

@@ -236,6 +236,21 @@ def test_an_agency_keeps_a_group_and_grants_it_a_limited_right_on_the_page(gw: G
             },
         )
         assert r.status_code == 200, r.text
+        # its address and description, changed on the page
+        move = {"csrf": csrf, "service": service}
+        r = post("/exchange/manage/move-service", data={**move, "upstream_url": "gopher://x"})
+        assert r.status_code == 422 and "upstream_url" in r.text
+        r = post(
+            "/exchange/manage/move-service",
+            data={**move, "upstream_url": "http://vnegov.test/api/v1/exchange/demo/echo/"},
+        )
+        assert r.status_code == 200 and "Đã đổi địa chỉ dịch vụ" in r.text
+        assert 'value="http://vnegov.test/api/v1/exchange/demo/echo/"' in r.text
+        r = post("/exchange/manage/describe-service", data={**move, "openapi": "{not json"})
+        assert r.status_code == 422 and "openapi" in r.text
+        document = '{"openapi": "3.0.3", "info": {"title": "Nhóm", "version": "1"}, "paths": {}}'
+        r = post("/exchange/manage/describe-service", data={**move, "openapi": document})
+        assert r.status_code == 200 and "Đã lưu mô tả OpenAPI" in r.text
         page = gw.client.get("/exchange/manage").text
         assert 'value="global"' not in page  # global groups are the platform administrator's
         r = post(
@@ -284,5 +299,44 @@ def test_an_agency_keeps_a_group_and_grants_it_a_limited_right_on_the_page(gw: G
             data={"csrf": csrf, "kind": "global", "code": "mot-cua-tinh", "name": "Một cửa cấp tỉnh"},
         )
         assert r.status_code == 200 and "global:mot-cua-tinh" in r.text, r.text
+        # and the federation: another gateway, and a member whose systems it serves
+        r = post(
+            "/exchange/manage/register-member",
+            data={"csrf": csrf, "member_class": "GOV", "member_code": "H38", "name": "UBND tỉnh Thanh Hóa"},
+        )
+        assert r.status_code == 200, r.text
+        r = post(
+            "/exchange/manage/register-gateway",
+            data={
+                "csrf": csrf,
+                "code": "VN/GOV/H38/LGSP",
+                "name": "LGSP Thanh Hóa",
+                "role": "lgsp",
+                "address": "ftp://lgsp.thanhhoa.example",
+            },
+        )
+        assert r.status_code == 422 and "address" in r.text  # named
+        gateway = {"code": "VN/GOV/H38/LGSP", "name": "LGSP Thanh Hóa", "role": "lgsp"}
+        r = post(
+            "/exchange/manage/register-gateway",
+            data={"csrf": csrf, **gateway, "address": "https://lgsp.thanhhoa.example:8443"},
+        )
+        assert r.status_code == 200 and "Đã đăng ký cổng kết nối" in r.text
+        r = post(
+            "/exchange/manage/member-gateway",
+            data={"csrf": csrf, "member": "VN/GOV/H38", "gateway": "VN/GOV/H38/LGSP"},
+        )
+        assert r.status_code == 200 and "Đã đặt cổng kết nối cho thành viên" in r.text
+        row = r.text[r.text.index("<code>VN/GOV/H38/LGSP</code>") :].split("</tr>")[0]
+        assert "https://lgsp.thanhhoa.example:8443" in row and "VN/GOV/H38" in row
+    finally:
+        gw.client.post("/logout")
+    csrf = _signed_in(gw, "H24")  # an agency sees no federation settings, and cannot change them
+    try:
+        assert 'id="gateways"' not in gw.client.get("/exchange/manage").text
+        r = post(
+            "/exchange/manage/member-gateway", data={"csrf": csrf, "member": "VN/GOV/H24", "gateway": ""}
+        )
+        assert r.status_code == 403, r.text
     finally:
         gw.client.post("/logout")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -75,6 +75,36 @@ def list_services(
 @router.get("/services/{service_id}/openapi", summary="A REST service's OpenAPI description")
 def get_openapi(service_id: Annotated[int, Path(ge=1)], session: ReadSession) -> dict[str, Any]:
     return service.get_openapi(session, service_id)
+
+
+@router.put(
+    "/services/{service_id}/openapi",
+    response_model=schemas.ServiceRead,
+    summary="Set or replace a REST service's OpenAPI description (its provider)",
+)
+def describe_service(
+    service_id: Annotated[int, Path(ge=1)],
+    openapi: Annotated[dict[str, Any], Body(description="An OpenAPI 3 document")],
+    session: WriteSession,
+    actor: CurrentPrincipal,
+) -> Any:
+    name = service.service_name(session, service_id)
+    return service.describe_service(session, actor=actor, service=name, openapi=openapi)
+
+
+@router.put(
+    "/services/{service_id}/upstream",
+    response_model=schemas.ServiceRead,
+    summary="Point a service at a new provider address (its provider)",
+)
+def move_service(
+    service_id: Annotated[int, Path(ge=1)],
+    body: schemas.ServiceMove,
+    session: WriteSession,
+    actor: CurrentPrincipal,
+) -> Any:
+    name = service.service_name(session, service_id)
+    return service.move_service(session, actor=actor, service=name, upstream_url=body.upstream_url)
 
 
 @router.post(

@@ -6,6 +6,7 @@ agency manages only its own member's systems and services; a platform administra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from vnegov.exchange import credentials, groups, schemas, service
+from vnegov.exchange import credentials, federation, groups, schemas, service
 from vnegov.kernel import web_auth
 from vnegov.kernel.context import Principal
 from vnegov.kernel.errors import DomainError, InvalidInput
@@ -45,12 +46,17 @@ def _render(
 ) -> Response:
     with get_db(request).read() as session:
         subsystems = [s for s in service.list_subsystems(session) if _mine(actor, s.id + "/")]
-        services = [s for s in service.list_services(session) if _mine(actor, s.service)]
+        services = [
+            service.service_detail(session, actor=actor, service=s.service)
+            for s in service.list_services(session)
+            if _mine(actor, s.service)
+        ]
         rights = {
             s.service: service.list_access_rights(session, actor=actor, service=s.service) for s in services
         }
         creds = {s.id: credentials.list_for(session, actor=actor, subsystem=s.id) for s in subsystems}
         my_groups = groups.list_groups(session, actor=actor)
+        gateways = federation.list_gateways(session) if _admin(actor) else []
     return pages_of(request).render(
         request,
         "exchange/manage.html",
@@ -63,6 +69,7 @@ def _render(
         creds=creds,
         groups=my_groups,
         my_member=f"VN/GOV/{actor.agency_code}",
+        gateways=gateways,
         notice=notice,
         issued=issued,
         error=error,
@@ -92,6 +99,17 @@ def _number(form: dict[str, str], name: str, kind: type[float] | type[int]) -> A
         return kind(value)
     except ValueError:
         raise InvalidInput(f"{name}: {value!r} is not a number", field=name) from None
+
+
+def _document(form: dict[str, str]) -> dict[str, Any]:
+    """The OpenAPI description pasted in the form, as a JSON object."""
+    try:
+        document = json.loads(form["openapi"])
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"openapi: not JSON ({exc.msg}, line {exc.lineno})", field="openapi") from None
+    if not isinstance(document, dict):
+        raise InvalidInput("openapi: an OpenAPI description is a JSON object", field="openapi")
+    return document
 
 
 def _group(form: dict[str, str]) -> dict[str, Any]:
@@ -165,6 +183,35 @@ ACTIONS: dict[str, tuple[Action, str]] = {
     "remove-from-group": (
         lambda s, a, f: groups.remove_member(s, actor=a, subsystem=f["subsystem"], **_group(f)),
         "System removed from the group",
+    ),
+    "move-service": (
+        lambda s, a, f: service.move_service(
+            s, actor=a, service=f["service"], upstream_url=f["upstream_url"]
+        ),
+        "Service address changed",
+    ),
+    "describe-service": (
+        lambda s, a, f: service.describe_service(s, actor=a, service=f["service"], openapi=_document(f)),
+        "OpenAPI description saved",
+    ),
+    "register-gateway": (
+        lambda s, a, f: federation.register_gateway(
+            s,
+            actor=a,
+            gateway_in=schemas.GatewayCreate(
+                code=f["code"],
+                name=f["name"],
+                role=f["role"],  # checked by the schema: ndxp or lgsp
+                address=f["address"],
+            ),
+        ),
+        "Gateway registered",
+    ),
+    "member-gateway": (
+        lambda s, a, f: federation.set_member_gateway(
+            s, actor=a, member=f["member"], gateway=_optional(f.get("gateway", ""))
+        ),
+        "The member's gateway is set",
     ),
     "body-logging": (
         lambda s, a, f: service.set_body_logging(

@@ -76,6 +76,10 @@ class ServiceCreate(Strict):
     quota_per_day: int | None = Field(None, gt=0, description="Calls per client per day; none: default")
 
 
+class ServiceMove(Strict):
+    upstream_url: str = Field(max_length=2000, description="The provider's new address")
+
+
 class ServiceRead(BaseModel):
     """A service as the public directory shows it (no upstream address)."""
 

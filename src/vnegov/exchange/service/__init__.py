@@ -30,6 +30,7 @@ from vnegov.exchange.service.reads import (
     list_members,
     list_services,
     list_subsystems,
+    service_name,
 )
 from vnegov.exchange.service.registrations import (
     describe_service,
@@ -37,6 +38,7 @@ from vnegov.exchange.service.registrations import (
     register_member,
     register_service,
     register_subsystem,
+    service_detail,
     set_body_logging,
 )
 from vnegov.exchange.service.rights import (
@@ -73,5 +75,7 @@ __all__ = [
     "register_service",
     "register_subsystem",
     "revoke_access",
+    "service_detail",
+    "service_name",
     "set_body_logging",
 ]

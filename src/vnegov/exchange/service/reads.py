@@ -17,6 +17,7 @@ from vnegov.exchange.service.common import (
     member_id_of,
     member_read,
     service_fields,
+    service_id_of,
     subsystem_read,
 )
 
@@ -89,6 +90,14 @@ def list_services(session: Session, *, provider: str | None = None) -> list[sche
         )
         out.append(schemas.ServiceRead(**service_fields(sid, svc)))
     return out
+
+
+def service_name(session: Session, service_id: int) -> str:
+    """A service's identifier (VN/GOV/G12/DVC/traCuuHoSo/v1) from its id in the directory."""
+    row = session.get(Service, service_id)
+    if row is None:
+        raise ServiceNotFound(str(service_id))
+    return str(service_id_of(session, row))
 
 
 def get_openapi(session: Session, service: int | str) -> dict[str, Any]:

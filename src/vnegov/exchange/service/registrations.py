@@ -21,7 +21,7 @@ from vnegov.exchange.errors import (
     SubsystemExists,
     SubsystemNotFound,
 )
-from vnegov.exchange.identifiers import MemberId, check_part, parse_client, parse_service
+from vnegov.exchange.identifiers import MemberId, ServiceId, check_part, parse_client, parse_service
 from vnegov.exchange.models import Member, Service, Subsystem
 from vnegov.exchange.service.common import (
     check_agency,
@@ -159,14 +159,7 @@ def register_service(
     )
     session.add(row)
     session.flush()
-    read = schemas.ServiceDetail(
-        **service_fields(sid, row),
-        upstream_url=row.upstream_url,
-        max_body_bytes=row.max_body_bytes,
-        timeout_seconds=row.timeout_seconds,
-        rate_per_second=row.rate_per_second,
-        quota_per_day=row.quota_per_day,
-    )
+    read = _detail(sid, row)
     record_change(
         session,
         actor=actor,
@@ -185,6 +178,27 @@ def _check_openapi(kind: str, document: dict[str, Any]) -> None:
         raise InvalidRegistryInput(
             "an OpenAPI description has an 'openapi' (or 'swagger') version field", field="openapi"
         )
+
+
+def _detail(sid: ServiceId, row: Service) -> schemas.ServiceDetail:
+    return schemas.ServiceDetail(
+        **service_fields(sid, row),
+        upstream_url=row.upstream_url,
+        max_body_bytes=row.max_body_bytes,
+        timeout_seconds=row.timeout_seconds,
+        rate_per_second=row.rate_per_second,
+        quota_per_day=row.quota_per_day,
+    )
+
+
+def service_detail(session: Session, *, actor: Principal, service: str) -> schemas.ServiceDetail:
+    """A service as its provider sees it, with its address and limits (the provider's agency only)."""
+    sid = parse_service(service, field="service")
+    check_owner(actor, sid.provider.member)
+    row = load_service(session, sid)
+    if row is None:
+        raise ServiceNotFound(str(sid))
+    return _detail(sid, row)
 
 
 def move_service(
