@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,22 @@ DVCQG = "VN/GOV/G22/DVCQG"
 HANOI = "VN/GOV/H24/LGSP"
 HCMC = "VN/GOV/H29/LGSP"
 ECHO = "/r1/VN/GOV/G22/DVCQG/echo/v1"
+
+
+@contextmanager
+def own_database(sqlite_file: Path, *, migrated: bool = True) -> Iterator[Database]:
+    """A database of a test's own (a fresh PostgreSQL database when the suite runs on PostgreSQL, else
+    `sqlite_file`), for tests that count or verify everything in it; dropped afterwards."""
+    base = os.environ.get(PG_ENV)
+    url, drop = _fresh_postgres(base) if base else (f"sqlite:///{sqlite_file}", lambda: None)
+    db = Database(url)
+    try:
+        if migrated:
+            migrate.upgrade(db)
+        yield db
+    finally:
+        db.dispose()
+        drop()
 
 
 @dataclass

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ENV, _fresh_postgres
+from tests.exchange.conftest import own_database
 from tests.exchange.test_messagelog import fields
-from vnegov import migrate
 from vnegov.exchange import logstore
 from vnegov.exchange.logwriter import MONITORING_FLUSH_S, ProcessLog, ProcessMonitoring
 from vnegov.exchange.messagelog import LogClosed, LogWriteFailed, verify_log
@@ -30,13 +29,8 @@ from vnegov.kernel.db import Database
 
 @pytest.fixture()
 def log_db(tmp_path: Path) -> Iterator[Database]:
-    base = os.environ.get(PG_ENV)
-    url, drop = _fresh_postgres(base) if base else (f"sqlite:///{tmp_path / 'log.db'}", lambda: None)
-    db = Database(url)
-    migrate.upgrade(db)
-    yield db
-    db.dispose()
-    drop()
+    with own_database(tmp_path / "log.db") as db:
+        yield db
 
 
 def _stored(db: Database) -> dict[str, int]:

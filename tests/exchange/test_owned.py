@@ -3,14 +3,13 @@ not H240), both sides merged newest first, paged, and read through an index on b
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ENV, _fresh_postgres
+from tests.exchange.conftest import own_database
 from tests.exchange.test_messagelog import fields
 from vnegov import migrate
 from vnegov.exchange import logstore, opmon
@@ -39,13 +38,8 @@ CALLS = {
 @pytest.fixture()
 def own_db(tmp_path: Path) -> Iterator[Database]:
     """A database of its own: the tests count every record in it."""
-    base = os.environ.get(PG_ENV)
-    url, drop = _fresh_postgres(base) if base else (f"sqlite:///{tmp_path / 'owned.db'}", lambda: None)
-    db = Database(url)
-    migrate.upgrade(db)
-    yield db
-    db.dispose()
-    drop()
+    with own_database(tmp_path / "owned.db") as db:
+        yield db
 
 
 def _log_calls(db: Database) -> None:
@@ -130,10 +124,7 @@ def test_an_agency_s_page_is_read_from_an_index_in_order(own_db: Database, entit
 
 
 def test_the_migration_fills_the_members_of_stored_records(tmp_path: Path) -> None:
-    base = os.environ.get(PG_ENV)
-    url, drop = _fresh_postgres(base) if base else (f"sqlite:///{tmp_path / 'old.db'}", lambda: None)
-    db = Database(url)
-    try:
+    with own_database(tmp_path / "old.db", migrated=False) as db:
         migrate.upgrade(db, "20261127_11_exchange")  # before the member columns
         with db.engine.begin() as connection:
             for i, (client, service) in CALLS.items():
@@ -145,9 +136,6 @@ def test_the_migration_fills_the_members_of_stored_records(tmp_path: Path) -> No
         with db.read() as session:
             members = session.execute(sa.select(LogRecord.client_member, LogRecord.service_member)).all()
         assert set(members) == {(member_of(c), member_of(s)) for c, s in CALLS.values()}
-    finally:
-        db.dispose()
-        drop()
 
 
 def _monitoring(i: int) -> dict[str, object]:
