@@ -89,6 +89,13 @@ def test_the_directory_and_log_pages(gw: GatewayEnv) -> None:
     sign_in_official(gw.client, gw.app, "H24", next_url="/exchange/log")
     log = gw.client.get("/exchange/log", params={"message_id": "log-page-visible"})
     assert log.status_code == 200 and "log-page-visible" in log.text and CITIZEN in log.text
+    window = {"message_id": "log-page-visible", "since": "2020-01-01T00:00"}
+    before_it = gw.client.get("/exchange/log", params={**window, "until": "2020-01-02T00:00"})
+    row = "log-page-visible</code>"  # the record's row, not the filter's field
+    assert before_it.status_code == 200 and row not in before_it.text
+    assert row in gw.client.get("/exchange/log", params={**window, "until": "2099-01-01T00:00"}).text
+    bad = gw.client.get("/exchange/log", params={"until": "hôm qua"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text and "until" in bad.text
     gw.client.post("/logout")
 
 

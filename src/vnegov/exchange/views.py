@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from vnegov.exchange import federation, logstore, service
+from vnegov.exchange.schemas import LogPage
 from vnegov.kernel.clock import VN_TZ
+from vnegov.kernel.errors import InvalidInput
 from vnegov.kernel.http import ReadSession
 from vnegov.kernel.web_auth import PagePrincipal
 from vnegov.web.pages import pages_of
@@ -33,11 +35,16 @@ def directory_page(request: Request, session: ReadSession) -> Response:
     )
 
 
-def _moment(value: str | None) -> datetime | None:
+def _moment(value: str | None, field: str) -> datetime | None:
     """A `datetime-local` form value, read as Vietnam time."""
     if not value:
         return None
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: {value!r} is not a date and time (2026-12-07T08:30)", field=field
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
@@ -49,6 +56,7 @@ def log_page(
     client: Annotated[str | None, Query(max_length=1100)] = None,
     service_id: Annotated[str | None, Query(alias="service", max_length=1400)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
+    until: Annotated[str | None, Query(max_length=40)] = None,
     before: Annotated[int | None, Query(ge=1)] = None,
     gateway: Annotated[str | None, Query(max_length=1100)] = None,
 ) -> Response:
@@ -56,20 +64,29 @@ def log_page(
     main = request.app.state.gateway
     gateways = {main.gateway_id: main, **getattr(request.app.state, "embedded_gateways", {})}
     chosen = gateways.get(gateway or main.gateway_id, main)
-    with chosen.db.transaction() as session:  # revealing a user id writes its audit row
-        page = logstore.search(
-            session,
-            actor=actor,
-            message_id=message_id or None,
-            client=client or None,
-            service=service_id or None,
-            since=_moment(since),
-            before=before,
-            limit=50,
-        )
+    error: InvalidInput | None = None
+    page = LogPage(items=[], next_before=None)
+    try:
+        moments = _moment(since, "since"), _moment(until, "until")
+        with chosen.db.transaction() as session:  # revealing a user id writes its audit row
+            page = logstore.search(
+                session,
+                actor=actor,
+                message_id=message_id or None,
+                client=client or None,
+                service=service_id or None,
+                since=moments[0],
+                until=moments[1],
+                before=before,
+                limit=50,
+            )
+    except InvalidInput as exc:
+        error = exc
     return pages_of(request).render(
         request,
         "exchange/log.html",
+        status_code=422 if error else 200,
+        error=error,
         actor=actor,
         page=page,
         vn_tz=VN_TZ,
@@ -80,5 +97,6 @@ def log_page(
             "client": client or "",
             "service": service_id or "",
             "since": since or "",
+            "until": until or "",
         },
     )
