@@ -56,14 +56,9 @@ from vnegov.signing.crypto import timestamp_request
 
 PAGE = 2000
 _FIELDS = [c.name for c in LogRecord.__table__.columns]
-_MEMBER_FIELDS = ("client_member", "service_member")  # stored beside the chain, not in it
-if (
-    tuple(_FIELDS) != LinkedRecord._fields + _MEMBER_FIELDS
-):  # pragma: no cover - a changed table must change the records
-    raise RuntimeError(
-        f"exchange_log_record's columns {_FIELDS} are not LinkedRecord's {LinkedRecord._fields}"
-        f" and then {_MEMBER_FIELDS}"
-    )
+_STORED_FIELDS = (*LinkedRecord._fields, "client_member", "service_member")  # the members: not chained
+if tuple(_FIELDS) != _STORED_FIELDS:  # pragma: no cover - a changed table must change the records
+    raise RuntimeError(f"exchange_log_record's columns {_FIELDS} are not {_STORED_FIELDS}")
 _CHAIN_COLUMNS = [LogRecord.__table__.c[name] for name in LinkedRecord._fields]
 _ROW_OF = operator.attrgetter(*LinkedRecord._fields)
 _TIME_COLUMNS = [i for i, name in enumerate(_FIELDS) if name in ("request_time", "response_time")]

@@ -193,9 +193,9 @@ class Gateway:
             tip_before = self.log.tip if self.log else None
             try:
                 if ctx is None:
-                    ctx = self._seal_context = self._seal_context or SigningContext.from_settings(
-                        self.settings
-                    )
+                    if self._seal_context is None:
+                        self._seal_context = SigningContext.from_settings(self.settings)
+                    ctx = self._seal_context
                 operator = Principal(subject="system:exchange-gateway", agency_code=self.operator.member_code)
                 logstore.seal_pending(self.db, ctx, operator)
             except Exception as exc:
