@@ -17,7 +17,7 @@ import operator
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -249,21 +249,48 @@ def iter_entries(db: Database, *, after: int = 0, page: int = PAGE) -> Iterator[
         after = rows[-1]["sequence"]
 
 
+LONGEST_CALL = timedelta(days=1)
+"""No call's record is stored later than this after its request: calls time out in seconds and a record
+that cannot be stored fails its call. What `count_calls` relies on to skip older records unread."""
+
+
 def count_calls(db: Database, client: str, service: str, start: datetime, end: datetime) -> int:
-    """Logged calls of `client` to `service` with a request time in [start, end) (daily quotas)."""
+    """Logged calls of `client` to `service` with a request time in [start, end) (daily quotas).
+
+    Read through the member index from the last record stored before `start`: records are stored in
+    sequence order, after their request, so every record up to one requested before
+    `start - LONGEST_CALL` was stored — and requested — before `start`. Without that bound the count
+    read the client's whole history, once a day per client and service, while a call waited for it.
+    """
     with db.read() as session:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(LogRecord)
-            .where(
-                LogRecord.client_member == member_of(client),  # for the index
-                LogRecord.client == client,
-                LogRecord.service == service,
-                LogRecord.request_time >= start,
-                LogRecord.request_time < end,
-            )
+        before = session.scalar(stored_before(start - LONGEST_CALL))
+        return int(session.scalar(calls_after(before or 0, client, service, start, end)) or 0)
+
+
+def stored_before(moment: datetime) -> sa.Select[int]:
+    """The sequence of the record requested last before `moment` (one step down the time index)."""
+    return (
+        sa.select(LogRecord.sequence)
+        .where(LogRecord.request_time < moment)
+        .order_by(LogRecord.request_time.desc())
+        .limit(1)
+    )
+
+
+def calls_after(sequence: int, client: str, service: str, start: datetime, end: datetime) -> sa.Select[int]:
+    """How many of `client`'s calls to `service` stored after `sequence` were requested in [start, end)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(LogRecord)
+        .where(
+            LogRecord.client_member == member_of(client),  # the member index, from `sequence` on
+            LogRecord.sequence > sequence,
+            LogRecord.client == client,
+            LogRecord.service == service,
+            LogRecord.request_time >= start,
+            LogRecord.request_time < end,
         )
-        return int(session.scalar(query) or 0)
+    )
 
 
 def iter_seals(db: Database) -> list[ChainSeal]:
