@@ -42,6 +42,14 @@ def test_htmx_is_served_locally(client: TestClient) -> None:
     assert "htmx" in js.text[:400]
 
 
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon(client: TestClient) -> None:
+    assert '<link rel="icon" href="/static/icon.svg" type="image/svg+xml">' in client.get("/").text
+    icon = client.get("/static/icon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
+
+
 def test_unknown_page_is_an_html_error_for_browsers_and_problem_for_apis(client: TestClient) -> None:
     page = client.get("/catalogs/no-such", headers={"Accept": "text/html"})
     assert page.status_code == 404
