@@ -52,6 +52,17 @@ def rate(fn: Callable[[], object], rounds: int) -> float:
     return round(rounds / (time.perf_counter() - start), 1)
 
 
+def host_probe_ms() -> float:
+    """Milliseconds a fixed piece of pure Python takes now, alone: how fast the host is running at
+    this moment. On a shared VM it moves by ±20 % from minute to minute (7 December 2026: 240–370
+    ms), more than some margins between a figure and its target, so figures print it beside them."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(1_000_000):
+        total += i * i % 7
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,6 +28,10 @@ per call: the provider for a direct call, the gateway for one hop, both gateways
 whose neighbours steal time, that figure moves much less than calls/s, so it is the one to compare
 when judging a change to the gateway.
 
+Beside the medians, each pair's ratios are printed, with `host_probe_ms` before each pair: the time a
+fixed piece of pure Python took then, alone. A pair whose probe is slower than the others' was taken
+while the host was busier; its ratios are the ones to doubt.
+
 The "durably logged messages/s" figure counts the log records committed in all gateways during the hop
 runs (one record per call for one hop, two for two hops: each gateway logs the call), divided by the
 seconds of those runs.
@@ -49,7 +53,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from common import free_port, load
+from common import free_port, host_probe_ms, load
 from sqlalchemy.orm import Session
 
 from vnegov import migrate
@@ -378,6 +382,7 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
     one_env = {**env, **_tls_env(NDXP, ndxp.cert, ndxp.key, ca_file)}  # serves the NDXP's certificate
 
     runs: list[tuple[Run, Run, Run]] = []
+    probes: list[float] = []  # the host's speed before each pair (`host_probe_ms`)
     logged_one = logged_two = 0
     try:
         with ExitStack() as stack:
@@ -432,6 +437,7 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
                 return result, sum(_logged(d) for d in dbs) - before
 
             for _ in range(pairs):
+                probes.append(host_probe_ms())
                 direct = measured(provider_url, {}, (provider.pid,))
                 one_hop, n_one = hop(one_url, one_headers, (db,), (one_gw.pid,))
                 two_hop, n_two = hop(two_url, two_headers, (lgsp.db, ndxp.db), (lgsp_gw.pid, ndxp_gw.pid))
@@ -464,6 +470,11 @@ def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: 
         "one_hop_ratio_target": 0.15,
         "two_hop_ratio_median": round(statistics.median(two_ratios), 3),
         "two_hop_ratio_target": 0.08,
+        # Each pair's ratios, and the host's speed before it: on a shared VM a pair taken while a
+        # neighbour is busy can sit 10–15 % off the others (docs/exchange.md, 7 December evening).
+        "one_hop_ratios": [round(r, 3) for r in one_ratios],
+        "two_hop_ratios": [round(r, 3) for r in two_ratios],
+        "host_probe_ms": probes,
         # CPU per call (µs, median; from /proc): the provider for a direct call, the gateway for one
         # hop, both gateways for two, with their log writer processes. Steadier than calls/s where a
         # VM's neighbours steal time.
