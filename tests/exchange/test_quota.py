@@ -1,10 +1,12 @@
-"""Daily quotas (hạn mức) count the message log: a restarted gateway does not hand out a fresh quota, and
-the count reads a client's calls of the day, not its whole history."""
+"""Daily quotas (hạn mức): shared by a gateway's processes through leased blocks, kept over a restart,
+started from the calls the message log holds; the log's count reads a client's calls of the day, not its
+whole history."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,9 @@ from tests.conftest import Caller
 from tests.exchange.conftest import HANOI, GatewayEnv, own_database
 from tests.exchange.test_gateway import _assert_refused, _register
 from tests.exchange.test_messagelog import fields
-from vnegov.exchange import logstore
+from vnegov.exchange import logstore, quota
 from vnegov.exchange.gateway.limits import DailyQuota
+from vnegov.exchange.models import QuotaUsage
 from vnegov.kernel.db import Database
 
 START = datetime(2026, 12, 6, 17, 0, tzinfo=UTC)  # 7 December, 00:00 in Việt Nam
@@ -100,6 +103,93 @@ def test_a_restarted_gateway_counts_the_quota_already_used(gw: GatewayEnv, g22_o
         gw, g22_operator, "counted", "http://vnegov.test/api/v1/exchange/demo/echo", quota_per_day=2
     )
     assert [gw.client.get(quota, headers=gw.headers(HANOI)).status_code for _ in range(2)] == [200, 200]
-    gw.gateway.quota = DailyQuota(gw.gateway._count_logged)  # a new process: nothing counted in memory
+    gw.gateway.quota = DailyQuota(gw.gateway.lease_quota)  # a new process: nothing counted in memory
     r = gw.client.get(quota, headers=gw.headers(HANOI))
     _assert_refused(gw, r, 429, "Server.ClientProxy.QuotaExceeded", "quota_exceeded")
+
+
+# --------------------------------------------------------------------------- shared by processes
+
+DAY = date(2026, 12, 7)
+
+
+def _process(db: Database, logged: int = 0, calls: list[int] | None = None) -> DailyQuota:
+    """One gateway process's quota: leases from `db` (each lease appended to `calls`)."""
+
+    def lease(client: str, service: str, day: date, limit: int, want: int) -> int:
+        granted = quota.lease(db, lambda *_: logged, client, service, day, limit, want)
+        if calls is not None:
+            calls.append(granted)
+        return granted
+
+    return DailyQuota(lease)
+
+
+def _take(process: DailyQuota, limit: int, client: str = CLIENT) -> bool:
+    taken = process.take(client, SERVICE, DAY, limit)
+    return process.lease_and_take(client, SERVICE, DAY, limit) if taken is None else taken
+
+
+def test_processes_of_one_gateway_share_the_quota(own_db: Database) -> None:
+    first, second = _process(own_db), _process(own_db)
+    allowed = [_take(p, 100) for _ in range(150) for p in (first, second)]
+    assert sum(allowed) == 100  # not 100 each
+    assert quota.leased(own_db, CLIENT, SERVICE, DAY) == 100
+    assert not _take(_process(own_db), 100)  # a process started now: nothing left either
+
+
+def test_concurrent_processes_never_hand_out_more_than_the_quota(own_db: Database) -> None:
+    processes = [_process(own_db) for _ in range(4)]
+    allowed: list[int] = []
+
+    def calls(process: DailyQuota) -> None:
+        allowed.append(sum(_take(process, 150) for _ in range(60)))
+
+    threads = [threading.Thread(target=calls, args=(p,)) for p in processes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(allowed) == 150
+
+
+def test_blocks_shrink_near_the_end_and_one_database_write_serves_many_calls(own_db: Database) -> None:
+    leases: list[int] = []
+    process = _process(own_db, calls=leases)
+    assert sum(_take(process, 1000) for _ in range(1000)) == 1000
+    assert leases[0] == DailyQuota.BLOCK and len(leases) < 60  # not a write per call
+    assert leases[-3:] == [1, 1, 1]  # the last calls are leased one by one: other processes get some
+    assert not _take(process, 1000)
+    assert leases[-1] == 0
+
+
+def test_the_first_lease_of_the_day_counts_calls_already_logged(own_db: Database) -> None:
+    process = _process(own_db, logged=3)
+    assert [_take(process, 5) for _ in range(4)] == [True, True, False, False]
+
+
+def test_a_used_up_quota_is_refused_without_asking_again_until_the_limit_changes(own_db: Database) -> None:
+    leases: list[int] = []
+    process = _process(own_db, calls=leases)
+    assert [_take(process, 2) for _ in range(5)] == [True, True, False, False, False]
+    assert leases == [1, 1, 0]  # refused from memory after the first refusal
+    assert _take(process, 3)  # the provider raised the quota
+    assert not _take(process, 3)
+    assert leases == [1, 1, 0, 1, 0]
+
+
+def test_a_lowered_limit_is_not_exceeded_with_a_block_leased_before(own_db: Database) -> None:
+    process = _process(own_db)
+    assert _take(process, 1000)  # leases a block of 64 under the old limit
+    assert quota.leased(own_db, CLIENT, SERVICE, DAY) == DailyQuota.BLOCK
+    assert not _take(process, 10)  # 64 already leased: over the new limit
+
+
+def test_earlier_days_counts_are_dropped(own_db: Database) -> None:
+    with own_db.transaction() as session:
+        session.add(QuotaUsage(client=CLIENT, service=SERVICE, day=DAY - timedelta(days=40), leased=9))
+        session.add(QuotaUsage(client=CLIENT, service=SERVICE, day=DAY - timedelta(days=2), leased=9))
+    assert _take(_process(own_db), 10)
+    with own_db.read() as session:
+        days = session.scalars(sa.select(QuotaUsage.day).order_by(QuotaUsage.day)).all()
+    assert days == [DAY - timedelta(days=2), DAY]

@@ -6,7 +6,7 @@ services; an access right lets a client subsystem call a service, whole or one e
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -184,6 +184,19 @@ class ClientCredential(Base):
     created_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class QuotaUsage(Base):
+    """How much of a client's daily quota for a service (hạn mức lượt gọi trong ngày) the gateway's
+    processes have taken: each leases blocks of it here (`exchange.quota`), so that several processes
+    of one gateway never hand out more than the quota together. `day` is a day in Việt Nam's time."""
+
+    __tablename__ = "exchange_quota_usage"
+
+    client: Mapped[str] = mapped_column(sa.String(1100), primary_key=True)
+    service: Mapped[str] = mapped_column(sa.String(1400), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    leased: Mapped[int] = mapped_column(sa.Integer)
 
 
 class LogRecord(Base):

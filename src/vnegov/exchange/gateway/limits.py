@@ -1,9 +1,9 @@
 """Rate limits (giới hạn tần suất) and daily quotas (hạn mức) per client and service.
 
-Both live in the gateway process's memory: a token bucket per (client, service) and a counter per
-(client, service, day). The day's counter starts from the message log's count for that day the first
-time a pair is seen, so a restart does not hand out a fresh quota. Several processes of one gateway
-each keep their own buckets (the configured rate is then per process).
+Rate limits live in the gateway process's memory, a token bucket per (client, service): several
+processes of one gateway each keep their own (the configured rate is then per process). Daily quotas
+are the gateway's, whatever its number of processes: each process leases blocks of the day's quota
+from the database (`exchange.quota`), so a restart does not hand out a fresh quota either.
 """
 
 from __future__ import annotations
@@ -54,30 +54,46 @@ class RateLimiter:
             return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
 
 
-class DailyQuota:
-    """Calls per (client, service) per day; `count_logged(client, service, day)` seeds a new counter."""
+Lease = Callable[[str, str, date, int, int], int]
+"""(client, service, day, limit, want) → calls of the day's quota leased to this process (`quota.lease`)."""
 
-    def __init__(self, count_logged: Callable[[str, str, date], int]) -> None:
-        self._count_logged = count_logged
-        self._counts: dict[tuple[str, str, date], int] = {}
+
+class DailyQuota:
+    """Calls per (client, service) per day, shared by the gateway's processes: this process takes them
+    from a block it leased (`lease`, blocking) and leases the next block when its own is used up."""
+
+    BLOCK = 64
+    """Calls leased at once: one database write per block, not per call."""
+
+    def __init__(self, lease: Lease) -> None:
+        self._lease = lease
+        self._blocks: dict[tuple[str, str, date], tuple[int, int]] = {}  # → (calls left, limit of the lease)
         self._lock = threading.Lock()
 
-    def known(self, client: str, service: str, day: date) -> bool:
-        return (client, service, day) in self._counts
-
-    def seed(self, client: str, service: str, day: date) -> None:
-        """Read the day's logged calls (blocking: call it off the event loop)."""
-        logged = self._count_logged(client, service, day)
-        with self._lock:
-            self._counts.setdefault((client, service, day), logged)
-            for key in [k for k in self._counts if k[2] != day]:
-                del self._counts[key]  # yesterday's counters
-
-    def take(self, client: str, service: str, day: date, limit: int) -> bool:
+    def take(self, client: str, service: str, day: date, limit: int) -> bool | None:
+        """Take a call from this process's block: True; False when the day's quota is known to be used
+        up; None when the block is empty (then `lease_and_take`, off the event loop)."""
         key = (client, service, day)
         with self._lock:
-            used = self._counts.get(key, 0)
-            if used >= limit:
+            left, under = self._blocks.get(key, (0, limit))
+            if under != limit:  # the limit changed: what is left here was leased under the old one
+                return None
+            if left > 0:
+                self._blocks[key] = (left - 1, limit)
+                return True
+            return False if left < 0 else None
+
+    def lease_and_take(self, client: str, service: str, day: date, limit: int) -> bool:
+        """Lease the next block and take a call from it; False when the day's quota is used up."""
+        granted = self._lease(client, service, day, limit, self.BLOCK)
+        key = (client, service, day)
+        with self._lock:
+            for stale in [k for k in self._blocks if k[2] != day]:
+                del self._blocks[stale]  # yesterday's blocks
+            left, under = self._blocks.get(key, (0, limit))
+            left = left if under == limit and left > 0 else 0
+            if granted <= 0 and left == 0:
+                self._blocks[key] = (-1, limit)  # used up: refused here until the limit changes
                 return False
-            self._counts[key] = used + 1
+            self._blocks[key] = (left + granted - 1, limit)
             return True

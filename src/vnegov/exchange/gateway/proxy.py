@@ -480,9 +480,10 @@ class Call:
     async def _take_quota(self, quota: int) -> None:
         assert self.client is not None and self.service is not None
         day = datetime.now(VN_TZ).date()
-        if not self.gw.quota.known(self.client, self.service, day):
-            await self.gw.run_db(self.gw.quota.seed, self.client, self.service, day)
-        if not self.gw.quota.take(self.client, self.service, day, quota):
+        taken = self.gw.quota.take(self.client, self.service, day, quota)
+        if taken is None:  # this process's block is used up: lease the next (shared with its peers)
+            taken = await self.gw.run_db(self.gw.quota.lease_and_take, self.client, self.service, day, quota)
+        if not taken:
             raise GatewayError(
                 E.QUOTA_EXCEEDED, f"the daily quota of {quota} calls to {self.service} is used up"
             )

@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from starlette.types import ASGIApp
 
-from vnegov.exchange import credentials, logstore
+from vnegov.exchange import credentials, logstore, quota
 from vnegov.exchange.directory import Directory, load_directory
 from vnegov.exchange.gateway.errors import TIMESTAMPING_FAILED, GatewayError, Kind
 from vnegov.exchange.gateway.events import SecurityEvents
@@ -66,7 +66,7 @@ class Gateway:
             settings.data_dir, issuer=self.gateway_id, ttl_seconds=self.config.token_ttl_seconds
         )
         self.rates = RateLimiter()
-        self.quota = DailyQuota(self._count_logged)
+        self.quota = DailyQuota(self.lease_quota)
         self.upstream = Upstream(  # providers: in process, or HTTP(S) presenting our certificate
             connections=self.config.upstream_connections,
             ssl_context=provider_context(self.config),
@@ -175,6 +175,10 @@ class Gateway:
         return self._directory
 
     # ------------------------------------------------------------------ quotas
+
+    def lease_quota(self, client: str, service: str, day: date, limit: int, want: int) -> int:
+        """Lease calls of a client's daily quota for this process (`exchange.quota`; blocking)."""
+        return quota.lease(self.db, self._count_logged, client, service, day, limit, want)
 
     def _count_logged(self, client: str, service: str, day: date) -> int:
         start = datetime.combine(day, dtime.min, tzinfo=VN_TZ).astimezone(UTC)
