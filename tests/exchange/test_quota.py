@@ -99,13 +99,30 @@ def test_both_reads_go_through_an_index(own_db: Database, which: str) -> None:
 
 
 def test_a_restarted_gateway_counts_the_quota_already_used(gw: GatewayEnv, g22_operator: Caller) -> None:
-    quota = _register(
+    path = _register(
         gw, g22_operator, "counted", "http://vnegov.test/api/v1/exchange/demo/echo", quota_per_day=2
     )
-    assert [gw.client.get(quota, headers=gw.headers(HANOI)).status_code for _ in range(2)] == [200, 200]
+    assert [gw.client.get(path, headers=gw.headers(HANOI)).status_code for _ in range(2)] == [200, 200]
     gw.gateway.quota = DailyQuota(gw.gateway.lease_quota)  # a new process: nothing counted in memory
-    r = gw.client.get(quota, headers=gw.headers(HANOI))
+    r = gw.client.get(path, headers=gw.headers(HANOI))
     _assert_refused(gw, r, 429, "Server.ClientProxy.QuotaExceeded", "quota_exceeded")
+
+
+def test_calls_logged_before_the_gateway_kept_the_count_are_counted(
+    gw: GatewayEnv, g22_operator: Caller
+) -> None:
+    """The day of an upgrade: the calls are in the message log, the leases are not."""
+    path = _register(
+        gw, g22_operator, "upgraded", "http://vnegov.test/api/v1/exchange/demo/echo", quota_per_day=2
+    )
+    assert [gw.client.get(path, headers=gw.headers(HANOI)).status_code for _ in range(2)] == [200, 200]
+    with gw.db.transaction() as session:
+        session.execute(sa.delete(QuotaUsage))
+    gw.gateway.quota = DailyQuota(gw.gateway.lease_quota)
+    r = gw.client.get(path, headers=gw.headers(HANOI))
+    _assert_refused(gw, r, 429, "Server.ClientProxy.QuotaExceeded", "quota_exceeded")
+    with gw.db.read() as session:
+        assert session.scalars(sa.select(QuotaUsage.leased)).all() == [2]  # the log's two calls
 
 
 # --------------------------------------------------------------------------- shared by processes
@@ -142,15 +159,18 @@ def test_concurrent_processes_never_hand_out_more_than_the_quota(own_db: Databas
     processes = [_process(own_db) for _ in range(4)]
     allowed: list[int] = []
 
-    def calls(process: DailyQuota) -> None:
-        allowed.append(sum(_take(process, 150) for _ in range(60)))
+    def calls(process: DailyQuota) -> None:  # until refused: each process uses up its own block
+        taken = 0
+        while _take(process, 150):
+            taken += 1
+        allowed.append(taken)
 
     threads = [threading.Thread(target=calls, args=(p,)) for p in processes]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(allowed) == 150
+    assert sum(allowed) == 150 and quota.leased(own_db, CLIENT, SERVICE, DAY) == 150
 
 
 def test_blocks_shrink_near_the_end_and_one_database_write_serves_many_calls(own_db: Database) -> None:
