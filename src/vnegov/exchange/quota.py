@@ -40,7 +40,9 @@ def lease(
     for _attempt in range(_ATTEMPTS):
         try:
             with db.transaction() as session:
-                leased = session.scalar(_leased(client, service, day))
+                # FOR UPDATE (PostgreSQL): the row is this lease's until it commits; SQLite's writers
+                # take turns anyway
+                leased = session.scalar(_leased(client, service, day).with_for_update())
                 if leased is None:
                     leased = count_logged(client, service, day)
                     session.execute(
@@ -61,7 +63,7 @@ def lease(
                     return give
         except IntegrityError:
             pass
-        # another process leased in between (PostgreSQL; SQLite's writers take turns): read again
+        # another process made the day's row first: read it again
     raise RuntimeError(f"could not lease {client}'s quota for {service}: {_ATTEMPTS} attempts collided")
 
 
