@@ -127,7 +127,14 @@ def test_the_health_check_covers_database_keys_time_stamping_and_log(gw: Gateway
     r = gw.client.get("/api/v1/exchange/health")
     assert r.status_code == 200, r.text
     checks = r.json()["checks"]
-    assert set(checks) == {"database", "keys", "certificate_status", "timestamping", "message_log"}
+    assert set(checks) == {
+        "database",
+        "keys",
+        "certificate_status",
+        "timestamping",
+        "message_log",
+        "processes",
+    }
     assert all(c["ok"] for c in checks.values())
     gateway = gw.gateway
     grace, failure, oldest = (

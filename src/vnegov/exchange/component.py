@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from vnegov.components import ComponentSpec
-from vnegov.exchange import api, cli, demo, embedded, logstore, manage, views
+from vnegov.exchange import api, cli, demo, embedded, logstore, manage, processes, views
 from vnegov.exchange.client import close_clients
 from vnegov.exchange.gateway.router import GatewayRouter
 from vnegov.exchange.gateway.runtime import Gateway
@@ -40,6 +40,10 @@ def jobs(app: FastAPI) -> list[Job]:
         Job(f"seal-message-log-{g.gateway_id}", g.config.seal_interval_seconds, _sealer(g)) for g in tiers
     ]
     jobs.append(Job("seal-message-log", gateway.config.seal_interval_seconds, lambda: gateway.seal(ctx)))
+    jobs += [
+        Job(f"announce-{g.gateway_id}", processes.HEARTBEAT_SECONDS, g.announce, at_start=True)
+        for g in [gateway, *tiers]
+    ]
     config = gateway.config
     if config.archive_dir is not None:
         archive_dir = config.archive_dir

@@ -199,6 +199,21 @@ class QuotaUsage(Base):
     leased: Mapped[int] = mapped_column(sa.Integer)
 
 
+class GatewayProcess(Base):
+    """A running process of a gateway (tiến trình của cổng): each announces itself here every few
+    seconds (`exchange.processes`), so that the processes of one gateway, on one machine or several,
+    know how many they are and share its rate limits between them."""
+
+    __tablename__ = "exchange_gateway_process"
+
+    process_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int] = mapped_column(sa.Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LogRecord(Base):
     """A stored message-log entry (bản ghi nhật ký thông điệp); see `messagelog.records` for the chain."""
 

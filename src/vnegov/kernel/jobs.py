@@ -19,6 +19,7 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[], object]
+    at_start: bool = False  # also once as soon as the runner starts, not only after the first interval
 
 
 class JobRunner:
@@ -41,8 +42,14 @@ class JobRunner:
         self._threads.clear()
 
     def _loop(self, job: Job) -> None:
+        if job.at_start:
+            self._run(job)
         while not self._stop.wait(job.every_seconds):
-            try:
-                job.run()
-            except Exception:
-                log.exception("periodic job failed", extra={"job": job.name})
+            self._run(job)
+
+    @staticmethod
+    def _run(job: Job) -> None:
+        try:
+            job.run()
+        except Exception:
+            log.exception("periodic job failed", extra={"job": job.name})

@@ -1,9 +1,10 @@
 """Rate limits (giới hạn tần suất) and daily quotas (hạn mức) per client and service.
 
-Rate limits live in the gateway process's memory, a token bucket per (client, service): several
-processes of one gateway each keep their own (the configured rate is then per process). Daily quotas
-are the gateway's, whatever its number of processes: each process leases blocks of the day's quota
-from the database (`exchange.quota`), so a restart does not hand out a fresh quota either.
+Both are the gateway's, whatever its number of processes. Rate limits live in each process's memory,
+a token bucket per (client, service), holding the process's share of the rate: the processes of a
+gateway count themselves in the database (`exchange.processes`), and each of N allows 1/N of the rate
+and of the burst. Daily quotas: each process leases blocks of the day's quota from the database
+(`exchange.quota`), so a restart does not hand out a fresh quota either.
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Token buckets: `rate` calls per second on average, up to `burst` at once."""
+    """Token buckets: `rate` calls per second on average, up to `burst` at once, for the gateway; this
+    process allows its `share` of both (1/N of N processes, `exchange.processes`), at least one call."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
+        self.share = 1.0
 
     def take(self, key: tuple[str, str], rate: float, burst: float) -> float:
         """Take one call's token: 0.0 if allowed, else the seconds until one is available."""
         now = self._clock()
+        if self.share != 1.0:
+            rate, burst = rate * self.share, max(1.0, burst * self.share)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
@@ -46,6 +51,8 @@ class RateLimiter:
     def waiting(self, key: tuple[str, str], rate: float, burst: float) -> float:
         """Like `take`, without taking: 0.0 if a call would be allowed now."""
         now = self._clock()
+        if self.share != 1.0:
+            rate, burst = rate * self.share, max(1.0, burst * self.share)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import sys
 import threading
 import time
@@ -27,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from starlette.types import ASGIApp
 
-from vnegov.exchange import credentials, logstore, quota
+from vnegov.exchange import credentials, logstore, processes, quota
 from vnegov.exchange.directory import Directory, load_directory
 from vnegov.exchange.gateway.errors import TIMESTAMPING_FAILED, GatewayError, Kind
 from vnegov.exchange.gateway.events import SecurityEvents
@@ -67,6 +68,9 @@ class Gateway:
         )
         self.rates = RateLimiter()
         self.quota = DailyQuota(self.lease_quota)
+        self.process_id = secrets.token_hex(16)  # this process of the gateway (`exchange.processes`)
+        self.processes = 1
+        self._announced = False
         self.upstream = Upstream(  # providers: in process, or HTTP(S) presenting our certificate
             connections=self.config.upstream_connections,
             ssl_context=provider_context(self.config),
@@ -111,6 +115,7 @@ class Gateway:
         with self._start_lock:
             if self.log is None:
                 sys.setswitchinterval(SWITCH_INTERVAL)
+                self.announce()
                 self.events = SecurityEvents(self.db)
                 if self.config.log_writer == "process":
                     self.log = ProcessLog(self.db.url)
@@ -123,7 +128,25 @@ class Gateway:
         if self.log is None:
             await asyncio.to_thread(self.start)
 
+    def announce(self) -> None:
+        """Say this process runs, and take its share of the gateway's rate limits (a periodic job;
+        blocking). A database that does not answer leaves the last share in force."""
+        count = processes.announce(self.db, self.gateway_id, self.process_id)
+        if count != self.processes:
+            log.info(
+                "gateway %s runs as %d processes: each allows 1/%d of a rate", self.gateway_id, count, count
+            )
+        self.processes = count
+        self.rates.share = 1.0 / count
+        self._announced = True
+
     def stop(self) -> None:
+        if self._announced:
+            try:
+                processes.withdraw(self.db, self.process_id)
+                self._announced = False
+            except Exception:  # stopping anyway: the others forget this process when it goes stale
+                log.warning("could not withdraw gateway process %s", self.process_id, exc_info=True)
         if self.log is not None:
             self.log.close()
             self.log = None
@@ -287,8 +310,14 @@ class Gateway:
         check("certificate_status", self._check_certificate_status)
         check("timestamping", self._check_timestamping)
         check("message_log", self._check_log)
+        check("processes", self._check_processes)
         ok = all(c["ok"] for c in checks.values())
         return {"status": "ok" if ok else "failing", "gateway": self.gateway_id, "checks": checks}
+
+    def _check_processes(self) -> str:
+        running = processes.running(self.db, self.gateway_id)
+        hosts = sorted({f"{p.host}:{p.pid}" for p in running})
+        return f"{len(running)} running ({', '.join(hosts)}); each allows 1/{self.processes} of a rate limit"
 
     def _check_database(self) -> str:
         with self.db.read() as session:
