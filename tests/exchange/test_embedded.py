@@ -1,5 +1,5 @@
-"""`vnegov up`'s embedded tiers: Hà Nội's LGSP in the same process as the NDXP, each with its own
-database and log, talking over the in-process transport."""
+"""`vnegov up`'s embedded tiers: provinces' LGSPs (Hà Nội's, and here Hồ Chí Minh City's) in the same
+process as the NDXP, each with its own database and log, talking over the in-process transport."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from tests.exchange.conftest import BASE, fresh_database, gateway_settings
 from vnegov.app import create_app
-from vnegov.exchange.embedded import CLIENT, LGSP, PREFIX
+from vnegov.exchange import embedded
+from vnegov.exchange.embedded import CLIENT, LGSP, PREFIX, Tier
 from vnegov.exchange.models import LogRecord
 from vnegov.exchange.seed import seed
 from vnegov.kernel.context import SYSTEM
@@ -24,7 +25,9 @@ from vnegov.kernel.db import Database
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Database, Path]]:
     tmp = tmp_path_factory.mktemp("embedded")
     db, url, drop = fresh_database(tmp)
-    settings = gateway_settings(url, tmp / "data", embedded_tiers=True)
+    settings = gateway_settings(
+        url, tmp / "data", embedded_tiers=True, embedded_provinces=["H24", "h29", "H99"]
+    )
     with db.transaction() as session:
         seed(session, SYSTEM, None, settings)
     app = create_app(settings, db=db, background=False)
@@ -46,16 +49,16 @@ def _records(db: Database, message_id: str) -> list[tuple[str, str, int]]:
         ]
 
 
-def _lgsp_headers(client: TestClient, data: Path) -> dict[str, str]:
-    """A token of Hà Nội's one-stop system from the embedded LGSP, and its X-Road-Client."""
-    secrets = json.loads((data / "demo-credentials.json").read_text())["exchange_lgsp_h24"][0]
+def _lgsp_headers(client: TestClient, data: Path, key: str = "exchange_lgsp_h24") -> dict[str, str]:
+    """A token of a province's one-stop system from its embedded LGSP, and its X-Road-Client."""
+    secrets = json.loads((data / "demo-credentials.json").read_text())[key][0]
     r = client.post(
-        f"{PREFIX}/token",
+        secrets["token_url"],
         data={"grant_type": "client_credentials"},
         auth=(secrets["client_id"], secrets["client_secret"]),
     )
     assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}", "X-Road-Client": CLIENT}
+    return {"Authorization": f"Bearer {r.json()['access_token']}", "X-Road-Client": secrets["subsystem"]}
 
 
 def test_a_provincial_call_travels_the_embedded_lgsp_and_the_ndxp(
@@ -72,6 +75,39 @@ def test_a_provincial_call_travels_the_embedded_lgsp_and_the_ndxp(
     # the NDXP's token does not open the LGSP, nor the other way round
     r = client.post("/r1/VN/GOV/G22/DVCQG/echo/v1", content=b"x", headers=headers)
     assert r.status_code == 401
+
+
+def test_each_configured_province_has_its_own_lgsp(up: tuple[TestClient, Database, Path]) -> None:
+    """Hồ Chí Minh City's LGSP beside Hà Nội's: its own prefix, credentials, database and log; a
+    province the registry does not know (H99) is skipped."""
+    client, db, data = up
+    gateways = client.app.state.embedded_gateways  # type: ignore[attr-defined]
+    assert sorted(gateways) == ["VN/GOV/H24/LGSP", "VN/GOV/H29/LGSP"]
+    hcmc = Tier("H29", "")
+    headers = {**_lgsp_headers(client, data, hcmc.secrets_key), "X-Road-Id": "embedded-hcmc"}
+    assert headers["X-Road-Client"] == "VN/GOV/H29/MCDT"
+    r = client.post(f"{hcmc.prefix}/r1/VN/GOV/G22/DVCQG/echo/v1", content=b"from the south", headers=headers)
+    assert r.status_code == 200 and r.content == b"from the south", r.text
+    assert _records(gateways[hcmc.lgsp].db, "embedded-hcmc") == [(hcmc.lgsp, hcmc.client, 200)]
+    assert _records(gateways[LGSP].db, "embedded-hcmc") == []  # not Hà Nội's LGSP
+    assert _records(db, "embedded-hcmc") == [("VN/GOV/G22/NDXP", hcmc.client, 200)]
+    # Hà Nội's token does not open Hồ Chí Minh City's LGSP
+    r = client.post(
+        f"{hcmc.prefix}/r1/VN/GOV/G22/DVCQG/echo/v1", content=b"x", headers=_lgsp_headers(client, data)
+    )
+    assert r.status_code == 401
+    assert gateways[hcmc.lgsp].db.url != gateways[LGSP].db.url
+
+
+def test_provinces_are_named_as_the_registry_names_them(up: tuple[TestClient, Database, Path]) -> None:
+    client, db, _data = up
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    found = embedded.tiers(settings, db)
+    assert [(t.province, t.prefix, t.lgsp) for t in found] == [
+        ("H24", "/lgsp/h24", "VN/GOV/H24/LGSP"),
+        ("H29", "/lgsp/h29", "VN/GOV/H29/LGSP"),
+    ]
+    assert found[1].name == "Ủy ban nhân dân Thành phố Hồ Chí Minh"
 
 
 def test_an_outside_caller_cannot_pose_as_the_embedded_gateway(up: tuple[TestClient, Database, Path]) -> None:

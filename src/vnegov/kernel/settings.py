@@ -93,7 +93,12 @@ class ExchangeSettings(BaseModel):
     crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
     embedded_tiers: bool = Field(
         False,
-        description="vnegov up: also run Hà Nội's LGSP in this process (under /lgsp/h24) below the NDXP",
+        description="vnegov up: also run provinces' LGSPs in this process (under /lgsp/<code>) below the NDXP",
+    )
+    embedded_provinces: list[str] = Field(
+        default_factory=lambda: ["H24"],
+        description="vnegov up: the provinces (agency codes, members of the registry) whose LGSPs run in"
+        ' this process; e.g. ["H24", "H29"]',
     )
     archive_dir: Path | None = Field(
         None, description="Where old message log ranges are archived; none: kept"
