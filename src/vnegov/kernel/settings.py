@@ -93,7 +93,7 @@ class ExchangeSettings(BaseModel):
     crl_refresh_seconds: float = Field(300.0, description="How often peers' CRLs are fetched again")
     embedded_tiers: bool = Field(
         False,
-        description="vnegov up: also run provinces' LGSPs in this process (under /lgsp/<code>) below the NDXP",
+        description="vnegov up: also run provinces' LGSPs in this process, under /lgsp/<code>",
     )
     embedded_provinces: list[str] = Field(
         default_factory=lambda: ["H24"],
