@@ -4,7 +4,6 @@ allow 1/N of a rate, so together they never allow more than the provider set."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Caller
+from tests.conftest import Caller, _free_port
 from tests.exchange.conftest import HANOI, GatewayEnv, own_database
 from tests.exchange.test_gateway import _assert_refused, _register
 from vnegov.exchange import processes
@@ -145,9 +144,3 @@ def test_each_worker_of_a_served_gateway_announces_itself(tmp_path: Path) -> Non
     db = Database(env["VNEGOV_DATABASE_URL"])
     assert processes.running(db, "VN/GOV/G22/NDXP") == []  # both withdrew when they stopped
     db.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
