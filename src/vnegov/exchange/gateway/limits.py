@@ -32,11 +32,16 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.share = 1.0
 
+    def _own_part(self, rate: float, burst: float) -> tuple[float, float]:
+        """This process's share of the gateway's rate and burst (at least one call at once)."""
+        if self.share == 1.0:
+            return rate, burst
+        return rate * self.share, max(1.0, burst * self.share)
+
     def take(self, key: tuple[str, str], rate: float, burst: float) -> float:
         """Take one call's token: 0.0 if allowed, else the seconds until one is available."""
         now = self._clock()
-        if self.share != 1.0:
-            rate, burst = rate * self.share, max(1.0, burst * self.share)
+        rate, burst = self._own_part(rate, burst)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
@@ -51,8 +56,7 @@ class RateLimiter:
     def waiting(self, key: tuple[str, str], rate: float, burst: float) -> float:
         """Like `take`, without taking: 0.0 if a call would be allowed now."""
         now = self._clock()
-        if self.share != 1.0:
-            rate, burst = rate * self.share, max(1.0, burst * self.share)
+        rate, burst = self._own_part(rate, burst)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
