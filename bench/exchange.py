@@ -343,7 +343,7 @@ def _probe(http: httpx.Client, url: str, headers: dict[str, str], what: str) -> 
 Run = dict[str, float | str]
 
 
-def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: int = 3) -> dict[str, object]:
+def over_http(url: str, db: Database, env: dict[str, str], seconds: int, pairs: int = 5) -> dict[str, object]:
     passphrase = env.get("VNEGOV_SIGNING__KEY_PASSPHRASE") or PASSPHRASE
     env = {**env, "VNEGOV_SIGNING__KEY_PASSPHRASE": passphrase}
     workdir = Path(env.get("VNEGOV_DATA_DIR") or tempfile.mkdtemp(prefix="vnegov-bench-"))
