@@ -19,7 +19,14 @@ import sqlalchemy as sa
 from tests.exchange.conftest import own_database
 from tests.exchange.test_messagelog import fields
 from vnegov.exchange import logstore
-from vnegov.exchange.logwriter import MONITORING_FLUSH_S, ProcessLog, ProcessMonitoring
+from vnegov.exchange.logwriter import (
+    MONITORING_FLUSH_S,
+    MONITORING_HOLD_S,
+    MONITORING_ROWS,
+    ProcessLog,
+    ProcessMonitoring,
+    _HeldMonitoring,
+)
 from vnegov.exchange.messagelog import LogClosed, LogWriteFailed, verify_log
 from vnegov.exchange.messagelog.records import ChainTip
 from vnegov.exchange.models import LogRecord, OpmonRecord
@@ -175,35 +182,45 @@ def _monitored(db: Database) -> set[str]:
         return set(session.scalars(sa.select(OpmonRecord.message_id)))
 
 
+def _wait_for_monitored(db: Database, count: int, within: float) -> set[str]:
+    deadline = time.monotonic() + within
+    while len(found := _monitored(db)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> None:
-    """Operational monitoring goes to the writer process too: stored in the transaction of the log
-    records it came with, or on its own within a second when none came (a refused call has none)."""
+    """Operational monitoring goes to the writer process too: with log records, or on its own within
+    a second when none came (a refused call has none); the writer stores it soon after, in
+    transactions of its own (`_HeldMonitoring`), and everything at close."""
 
     async def run() -> None:
         log = ProcessLog(log_db.url)
         monitoring = ProcessMonitoring(log)
+        soon = 10 * (MONITORING_FLUSH_S + MONITORING_HOLD_S)
         try:
             for i in range(3):  # refusals: no log record
                 monitoring.record(row_of(_monitoring(i)))
             await asyncio.sleep(0)
-            deadline = time.monotonic() + 10 * MONITORING_FLUSH_S
-            while len(_monitored(log_db)) < 3 and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert _monitored(log_db) == {f"G12-DVC-{i:08d}" for i in range(3)}
+            found = await asyncio.to_thread(_wait_for_monitored, log_db, 3, soon)
+            assert found == {f"G12-DVC-{i:08d}" for i in range(3)}
 
             writes = [log.write(**fields(i)) for i in range(3, 6)]
             for i in range(3, 6):
                 monitoring.record(row_of(_monitoring(i)))
-            await asyncio.gather(*writes)  # stored in the same transaction as these records
-            assert _monitored(log_db) == {f"G12-DVC-{i:08d}" for i in range(6)}
+            await asyncio.gather(*writes)  # the records are answered once stored...
+            found = await asyncio.to_thread(_wait_for_monitored, log_db, 6, soon)
+            assert found == {f"G12-DVC-{i:08d}" for i in range(6)}  # ...the monitoring rows follow
 
             monitoring.record(row_of(_monitoring(6)))  # still on its way when the log closes
+            await log.write(**fields(7))  # and its row held by the writer
+            monitoring.record(row_of(_monitoring(7)))
         finally:
             log.close()
         assert monitoring.dropped == 0
 
     asyncio.run(run())
-    assert len(_monitored(log_db)) == 7
+    assert len(_monitored(log_db)) == 8
     with log_db.read() as session:
         row = session.scalar(sa.select(OpmonRecord).where(OpmonRecord.message_id == "G12-DVC-00000004"))
         assert row is not None and (row.status_code, row.succeeded, row.fault_code) == (
@@ -211,6 +228,24 @@ def test_monitoring_records_travel_with_the_log_and_alone(log_db: Database) -> N
             False,
             "Server.ServerProxy.AccessDenied",
         )
+
+
+def test_the_writer_stores_monitoring_in_chunks_of_one_size() -> None:
+    """Full chunks of `MONITORING_ROWS` at once (one statement shape, which PostgreSQL's driver keeps
+    prepared), the rest once the oldest row has waited `MONITORING_HOLD_S`, everything at the end."""
+    held = _HeldMonitoring()
+    assert held.take() == [] and held.wait() is None  # nothing held: wait for the gateway
+    held.add([(i,) for i in range(MONITORING_ROWS * 2 + 10)])
+    chunks = held.take()
+    assert [len(c) for c in chunks] == [MONITORING_ROWS, MONITORING_ROWS]
+    assert chunks[0][0] == (0,) and chunks[1][-1] == (2 * MONITORING_ROWS - 1,)
+    assert len(held.rows) == 10 and held.take() == []  # not due yet
+    wait = held.wait()
+    assert wait is not None and 0 < wait <= MONITORING_HOLD_S
+    held.since -= MONITORING_HOLD_S  # the oldest has waited long enough
+    assert held.wait() == 0 and [len(c) for c in held.take()] == [10]
+    held.add([(1,), (2,)])
+    assert held.take(flush=True) == [[(1,), (2,)]] and held.rows == []
 
 
 def test_times_arrive_exactly_and_bad_fields_fail_before_they_travel(log_db: Database) -> None:

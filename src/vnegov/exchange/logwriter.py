@@ -55,6 +55,8 @@ _RESTART_AFTER_S = 1.0
 _READ = 64 * 1024
 _AHEAD = 2  # batches at the writer at once: one being stored, the next waiting in the pipe
 MONITORING_FLUSH_S = 1.0  # monitoring records wait for log records to travel with at most this long
+MONITORING_HOLD_S = 0.5  # and then wait in the writer process at most this long (`_HeldMonitoring`)
+MONITORING_ROWS = 256  # or until this many are held
 
 # A record travels as a tuple of its fields' values (`RECORD_FIELDS`), its times as integer
 # microseconds since the epoch: pickling a dict with two datetimes cost the event loop ≈ 5 µs a record,
@@ -239,10 +241,11 @@ class ProcessLog:
         return await waiter
 
     def monitor(self, row: tuple[Any, ...]) -> None:
-        """An operational monitoring row (`opmon.ROW_FIELDS`): sent with the next log records and
-        stored in their transaction, or on its own after `MONITORING_FLUSH_S` (a write to the pipe
-        wakes the writer: it costs the loop more than the record). Never waits; dropped and counted
-        when the writer is down or too many are queued — monitoring must never hold a call back."""
+        """An operational monitoring row (`opmon.ROW_FIELDS`): sent with the next log records, or on
+        its own after `MONITORING_FLUSH_S` (a write to the pipe wakes the writer: it costs the loop
+        more than the record); the writer stores it soon after (`_HeldMonitoring`). Never waits;
+        dropped and counted when the writer is down or too many are queued — monitoring must never
+        hold a call back."""
         loop = self._loop or self._attach()
         if self._child is None or len(self._monitoring) >= self._max:
             self.monitoring_dropped += 1
@@ -482,9 +485,9 @@ class ProcessMonitoring:
 # ---------------------------------------------------------------------- the child process
 
 
-def _store(persist: Any, items: list[tuple[int, tuple[Any, ...], Any]], also: Any = ()) -> list[Ack]:
-    """Chain and store one batch (after the stored tip, as `GroupCommitLog` does), with the rows of
-    `also` in its transaction; each record's answer."""
+def _store(persist: Any, items: list[tuple[int, tuple[Any, ...], Any]]) -> list[Ack]:
+    """Chain and store one batch (after the stored tip, as `GroupCommitLog` does); each record's
+    answer."""
     acks: list[Ack] = []
 
     def chain(tip: ChainTip) -> list[tuple[LinkedRecord, Any]]:
@@ -502,11 +505,50 @@ def _store(persist: Any, items: list[tuple[int, tuple[Any, ...], Any]], also: An
         return chained
 
     try:
-        persist(chain, also)
+        persist(chain)
     except Exception as exc:  # the batch is not stored: every record of it fails, the writer goes on
         log.exception("message log records were not stored", extra={"count": len(items)})
         return [(record_id, 0, f"the message log could not store it: {exc}") for record_id, _f, _a in items]
     return acks
+
+
+class _HeldMonitoring:
+    """Monitoring rows the writer process keeps back, to store them many at a time, after the log.
+
+    Stored in every log batch's transaction (6–10 records under load), they cost more than the
+    records: on PostgreSQL, the batch's statement took as many shapes as there are pairs of record
+    and row counts, too many for the driver's prepared statements, so the server parsed and planned
+    nearly every one (its CPU per record ≈ 60 µs against ≈ 18 µs for the records alone, isolated
+    writer, batches of 3–17); on SQLite they were a third of the pages each commit writes. Held, they
+    are stored in their own transactions of `MONITORING_ROWS` (one statement shape), and what is left
+    after `MONITORING_HOLD_S`. They are never durable before an answer (`opmon`): a crash may lose
+    what is held, as it may lose what the gateway holds."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self.since = 0.0
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        if not self.rows:
+            self.since = time.monotonic()
+        self.rows += rows
+
+    def wait(self) -> float | None:
+        """How long the writer may wait for the gateway before the held rows are due (None: no limit)."""
+        return max(0.0, self.since + MONITORING_HOLD_S - time.monotonic()) if self.rows else None
+
+    def take(self, *, flush: bool = False) -> list[list[tuple[Any, ...]]]:
+        """The rows due, in chunks of at most `MONITORING_ROWS`: the full chunks, or all of them once
+        the oldest has waited `MONITORING_HOLD_S` (or `flush`)."""
+        rows = self.rows
+        if flush or (rows and time.monotonic() - self.since >= MONITORING_HOLD_S):
+            cut = len(rows)
+        else:
+            cut = len(rows) - len(rows) % MONITORING_ROWS
+        if not cut:
+            return []
+        self.rows = rows[cut:]
+        return [rows[i : i + MONITORING_ROWS] for i in range(0, cut, MONITORING_ROWS)]
 
 
 def _serve(source: int, sink: int) -> None:
@@ -526,34 +568,32 @@ def _serve(source: int, sink: int) -> None:
         _write_all(sink, _frame(("error", f"{exc.__class__.__name__}: {exc}")))
         raise
     _write_all(sink, _frame(("ready", writer.tip.sequence, writer.tip.hash)))
+    held = _HeldMonitoring()
     ended = False
     while not ended:
-        chunk = os.read(source, _READ)  # waits for the gateway
-        ended = not chunk
-        buffer += chunk
-        while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
-            more = os.read(source, _READ)
-            ended = not more
-            buffer += more
+        if select.select([source], [], [], held.wait())[0]:  # the gateway, or a monitoring deadline
+            chunk = os.read(source, _READ)
+            ended = not chunk
+            buffer += chunk
+            while not ended and select.select([source], [], [], 0)[0]:  # and takes all that has come
+                more = os.read(source, _READ)
+                ended = not more
+                buffer += more
         frames = _frames(buffer)
-        if not frames:
-            continue
         items: list[tuple[int, tuple[Any, ...], Any]] = []
-        monitoring: list[tuple[Any, ...]] = []
         for records, rows in frames:
             items += records
-            monitoring += rows
-        also = [(monitoring_insert, opmon.stored(monitoring))] if monitoring else []
+            if rows:
+                held.add(opmon.stored(rows))
         started = time.perf_counter()
-        acks: list[Ack] = []
-        if items:
-            acks = _store(writer.persist, items, also)  # monitoring stored with them, or lost with them
-        else:  # monitoring on its own: the gateway held it for a while already
+        acks = _store(writer.persist, items) if items else []
+        if frames:  # the calls go on before any monitoring row is stored
+            _write_all(sink, _frame((len(frames), time.perf_counter() - started, acks)))
+        for rows in held.take(flush=ended):
             try:
-                writer.store_also(also)
+                writer.store_also([(monitoring_insert, rows)])
             except Exception:
-                log.exception("operational monitoring records were lost", extra={"count": len(monitoring)})
-        _write_all(sink, _frame((len(frames), time.perf_counter() - started, acks)))
+                log.exception("operational monitoring records were lost", extra={"count": len(rows)})
     db.dispose()
 
 

@@ -304,7 +304,7 @@ class OpmonRecord(Base):
     """Operational monitoring data of one call (dữ liệu giám sát vận hành), X-Road's opmon fields.
 
     Written in the background in batches, like X-Road's monitoring daemon: a crash may lose the last
-    second of these (the message log, written before each answer, loses nothing).
+    second or two of these (the message log, written before each answer, loses nothing).
     """
 
     __tablename__ = "exchange_opmon_record"
