@@ -248,6 +248,29 @@ def test_the_writer_stores_monitoring_in_chunks_of_one_size() -> None:
     assert held.take(flush=True) == [[(1,), (2,)]] and held.rows == []
 
 
+def test_a_writer_that_dies_idle_fails_nothing(log_db: Database) -> None:
+    """Killed with nothing waiting, the writer is replaced and no record counts as failed: the health
+    check (`WriterStats.failed_batches`) does not turn red for good over nothing."""
+
+    async def run() -> None:
+        log = ProcessLog(log_db.url)
+        try:
+            await log.write(**fields(1))
+            first = log.pid
+            assert first is not None
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while log.pid in (None, first) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert log.pid not in (None, first)
+            assert (await log.write(**fields(2))).sequence == 2
+            assert (log.stats.failed_batches, log.stats.failed_entries) == (0, 0)
+        finally:
+            log.close()
+
+    asyncio.run(run())
+
+
 def test_times_arrive_exactly_and_bad_fields_fail_before_they_travel(log_db: Database) -> None:
     """Times travel as microseconds since the epoch: any zone, to the microsecond, as sent. A record
     missing a field, with an unknown one, or with a time without a zone never reaches the writer."""

@@ -373,9 +373,10 @@ class ProcessLog:
             f"the message log writer process stopped ({why}); the record may not be stored"
         )
         waiting, self._waiters = self._waiters, {}
-        with self._lock:
-            self._failed_batches += 1
-            self._failed_entries += len(waiting)
+        if waiting:  # (a writer that dies idle fails no record: the health check stays green)
+            with self._lock:
+                self._failed_batches += 1
+                self._failed_entries += len(waiting)
         for waiter in waiting.values():
             if not waiter.done():
                 waiter.set_exception(failure)
