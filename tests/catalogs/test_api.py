@@ -294,6 +294,21 @@ def test_merge_keeps_the_seat_code_and_closes_the_others(
     back = client.get(f"{API}/{cat}/crosswalk", params={"from": "08", "on": "2025-06-30"}).json()
     assert back["codes"] == ["08"]
 
+    def links(code: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        detail = client.get(f"{API}/{cat}/items/{code}", params={"valid_on": "2025-07-01"}).json()
+        return tuple(  # type: ignore[return-value]
+            [(x["from_code"], x["to_code"]) for x in detail[side]] for side in ("successors", "predecessors")
+        )
+
+    merged = {(x["from_code"], x["to_code"]) for x in xw["path"]}
+    assert links("02") == ([("02", "08")], [])  # closed: it went to the seat, nothing came to it
+    successors, predecessors = links("08")
+    assert ("02", "08") in predecessors and all(to == "08" for _f, to in predecessors)
+    assert all(start == "08" for start, _t in successors)
+    # a link of the seat to itself, if the merge writes one, is both a successor and a predecessor
+    assert [x for x in successors if x[1] == "08"] == [x for x in predecessors if x[0] == "08"]
+    assert merged <= set(predecessors) | set(successors)
+
 
 def test_split_keeps_the_old_code_at_the_seat(
     client: TestClient, ministry_finance: Caller, make_catalog: Callable[..., str]

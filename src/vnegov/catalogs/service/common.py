@@ -55,7 +55,7 @@ def item_read(row: CatalogItem) -> schemas.ItemRead:
     )
 
 
-def valid_on_clause(on: date) -> sa.ColumnElement[bool]:
+def valid_on_clause(on: date | sa.BindParameter[date]) -> sa.ColumnElement[bool]:
     return sa.and_(
         sa.or_(CatalogItem.valid_from.is_(None), CatalogItem.valid_from <= on),
         sa.or_(CatalogItem.valid_to.is_(None), CatalogItem.valid_to >= on),

@@ -134,16 +134,36 @@ def list_items(
     )
 
 
+# The lookups by code, built once with bound parameters: building a statement's expression tree and
+# its cache key cost ≈ 2/3 of a lookup (get_item: 0.76 ms a call against 0.25 prebuilt, SQLite,
+# `make bench`'s catalogue figures); the statement itself ran in 0.03 ms.
+_ON = sa.bindparam("on", type_=sa.Date)
+_BY_CODE = (Catalog.code == sa.bindparam("catalog"), CatalogItem.code == sa.bindparam("code"))
+_ITEM_ON = (
+    sa.select(CatalogItem)
+    .join(Catalog, Catalog.id == CatalogItem.catalog_id)
+    .where(*_BY_CODE, valid_on_clause(_ON))
+    .limit(1)
+)
+_VERSIONS = sa.select(CatalogItem).join(Catalog, Catalog.id == CatalogItem.catalog_id).where(*_BY_CODE)
+_IN_CATALOG = CatalogItem.catalog_id == sa.bindparam("catalog_id")
+_PARENT_ON = (
+    sa.select(CatalogItem)
+    .where(_IN_CATALOG, CatalogItem.code == sa.bindparam("code"), valid_on_clause(_ON))
+    .limit(1)
+)
+_CHILDREN_ON = (
+    sa.select(sa.func.count())
+    .select_from(CatalogItem)
+    .where(_IN_CATALOG, CatalogItem.parent_code == sa.bindparam("code"), valid_on_clause(_ON))
+)
+
+
 def get_item(
     session: Session, catalog: str, code: str, *, valid_on: date | None = None
 ) -> schemas.ItemRead | None:
     """The item's version valid on `valid_on` (today by default), or None."""
-    row = session.scalar(
-        sa.select(CatalogItem)
-        .join(Catalog, Catalog.id == CatalogItem.catalog_id)
-        .where(Catalog.code == catalog, CatalogItem.code == code, valid_on_clause(valid_on or today_vn()))
-        .limit(1)
-    )
+    row = session.scalar(_ITEM_ON, {"catalog": catalog, "code": code, "on": valid_on or today_vn()})
     if row is None:
         catalog_row(session, catalog)  # CatalogNotFound rather than "no such item"
         return None
@@ -153,34 +173,44 @@ def get_item(
 def _crosswalk_links(
     session: Session, catalog_id: int, code: str
 ) -> tuple[list[schemas.CrosswalkEntry], list[schemas.CrosswalkEntry]]:
-    """(successors, predecessors) of a code."""
-
-    # Two indexed lookups: an OR over both columns makes SQLite scan the catalogue's whole crosswalk.
-    def links(column: Any) -> list[schemas.CrosswalkEntry]:
-        rows = session.scalars(
-            sa.select(Crosswalk)
-            .where(Crosswalk.catalog_id == catalog_id, column == code)
-            .order_by(Crosswalk.effective, Crosswalk.id)
-        )
-        return [
+    """(successors, predecessors) of a code, each in order of effect."""
+    links: tuple[list[schemas.CrosswalkEntry], list[schemas.CrosswalkEntry]] = ([], [])
+    for side, from_code, to_code, effective, kind, note in session.execute(
+        _LINKS, {"catalog_id": catalog_id, "code": code}
+    ):
+        links[side].append(
             schemas.CrosswalkEntry(
-                from_code=r.from_code, to_code=r.to_code, effective=r.effective, kind=r.kind, note=r.note
+                from_code=from_code, to_code=to_code, effective=effective, kind=kind, note=note
             )
-            for r in rows
-        ]
+        )
+    return links
 
-    return links(Crosswalk.from_code), links(Crosswalk.to_code)
+
+def _links(side: int, column: Any) -> sa.Select[int, str, str, date, str, str, int]:
+    return sa.select(
+        sa.literal_column(str(side), sa.Integer).label("side"),
+        Crosswalk.from_code,
+        Crosswalk.to_code,
+        Crosswalk.effective,
+        Crosswalk.kind,
+        Crosswalk.note,
+        Crosswalk.id,
+    ).where(Crosswalk.catalog_id == sa.bindparam("catalog_id"), column == sa.bindparam("code"))
+
+
+# One statement, two indexed lookups (an OR over both columns made SQLite scan the catalogue's whole
+# crosswalk); a link from a code to itself is in both lists, as it was with a query for each.
+_UNION = sa.union_all(_links(0, Crosswalk.from_code), _links(1, Crosswalk.to_code)).subquery()
+_LINKS = sa.select(
+    _UNION.c.side, _UNION.c.from_code, _UNION.c.to_code, _UNION.c.effective, _UNION.c.kind, _UNION.c.note
+).order_by(_UNION.c.side, _UNION.c.effective, _UNION.c.id)
 
 
 def access_item(
     session: Session, catalog: str, code: str, *, valid_on: date | None = None
 ) -> schemas.ItemDetail:
     """An item with its whole history, its parent, children count and crosswalk links."""
-    versions = session.scalars(
-        sa.select(CatalogItem)
-        .join(Catalog, Catalog.id == CatalogItem.catalog_id)
-        .where(Catalog.code == catalog, CatalogItem.code == code)
-    ).all()
+    versions = session.scalars(_VERSIONS, {"catalog": catalog, "code": code}).all()
     if not versions:
         catalog_row(session, catalog)  # CatalogNotFound if the catalogue itself is unknown
         raise ItemNotFound(catalog, code)
@@ -193,20 +223,10 @@ def access_item(
     parent = None
     if shown.parent_code:
         parent_row = session.scalar(
-            sa.select(CatalogItem)
-            .where(
-                CatalogItem.catalog_id == catalog_id,
-                CatalogItem.code == shown.parent_code,
-                valid_on_clause(day),
-            )
-            .limit(1)
+            _PARENT_ON, {"catalog_id": catalog_id, "code": shown.parent_code, "on": day}
         )
         parent = item_read(parent_row) if parent_row is not None else None
-    children = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(CatalogItem)
-        .where(CatalogItem.catalog_id == catalog_id, CatalogItem.parent_code == code, valid_on_clause(day))
-    )
+    children = session.scalar(_CHILDREN_ON, {"catalog_id": catalog_id, "code": code, "on": day})
     successors, predecessors = _crosswalk_links(session, catalog_id, code)
     return schemas.ItemDetail(
         catalog=catalog,
