@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
 
 from vnegov.kernel import auth
 from vnegov.kernel.context import SYSTEM
@@ -16,7 +19,7 @@ from vnegov.kernel.errors import (
     Unauthenticated,
     exit_code_for,
 )
-from vnegov.kernel.http import status_for
+from vnegov.kernel.http import ReadSession, status_for
 from vnegov.kernel.text import fold
 
 
@@ -117,3 +120,28 @@ def test_generated_secrets_are_private_and_the_same_for_every_process(tmp_path) 
     assert len(values) == 1
     assert len(values.pop()) >= 40
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_read_session_ends_after_the_answer_and_gives_its_connection_back(db: Database) -> None:
+    """`ReadSession` ends after the answer is sent (scope "request"), in a worker thread: whether the
+    endpoint answered or failed, its connection is back in the pool and nothing it read stays open."""
+    app = FastAPI()
+    app.state.db = db
+    ended: list[bool] = []
+
+    @app.get("/read")
+    def read(session: ReadSession) -> int:
+        sa_event.listen(session, "after_rollback", lambda s: ended.append(True), once=True)
+        return int(session.execute(sa.text("SELECT 41 + 1")).scalar_one())
+
+    @app.get("/fail")
+    def fail(session: ReadSession) -> int:
+        session.execute(sa.text("SELECT 1"))
+        raise HTTPException(404, "nothing here")
+
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert client.get("/read").json() == 42
+            assert client.get("/fail").status_code == 404
+        assert ended == [True, True, True]  # rolled back, not merely dropped
+        assert db.read_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -283,8 +283,13 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            self.end_read(session)
+
+    @staticmethod
+    def end_read(session: Session) -> None:
+        """End a session opened for reads: roll back whatever it did, give its connection back."""
+        session.rollback()
+        session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
